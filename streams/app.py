@@ -1,0 +1,71 @@
+"""The one Faust application of Tandem.
+
+Configured from `tandem.settings` at import; `autodiscover` names every module that declares agents,
+timers, views or commands, so `tandem worker` loads exactly these.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faust
+
+from tandem.settings import Settings, SettingsError, get_settings
+
+AUTODISCOVER = ["streams.intake", "streams.views"]
+
+
+def broker_urls(bootstrap_servers: str) -> list[str]:
+    """`host:port,host:port` → Faust's `kafka://host:port` URLs."""
+    return [f"kafka://{server.strip()}" for server in bootstrap_servers.split(",") if server.strip()]
+
+
+def prepare_datadir(settings: Settings) -> Path:
+    """The worker's table directory, created now so an unusable TANDEM_DATA_DIR fails at start."""
+    datadir = settings.data_dir / "faust" / settings.app_id
+    try:
+        datadir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(f"TANDEM_DATA_DIR: cannot create {datadir}: {exc.strerror}") from None
+    return datadir
+
+
+class TandemApp(faust.App):
+    """The Faust app, which first makes sure every Tandem topic exists with its declared partitions."""
+
+    async def on_first_start(self) -> None:
+        from streams.topic_admin import ensure_topics
+        from streams.topics import ALL
+
+        await super().on_first_start()
+        tandem = get_settings()
+        await ensure_topics(
+            tandem.bootstrap_servers,
+            {topic.get_topic_name(): topic.partitions for topic in ALL},
+            tandem.replication_factor,
+        )
+
+
+def create_app(settings: Settings) -> TandemApp:
+    return TandemApp(
+        settings.app_id,
+        broker=broker_urls(settings.bootstrap_servers),
+        store="rocksdb://" if settings.table_store == "rocksdb" else "memory://",
+        datadir=str(prepare_datadir(settings)),
+        autodiscover=AUTODISCOVER,
+        origin="streams",
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        topic_allow_declare=True,
+        producer_acks=-1,  # a record counts as sent only once every in-sync replica has it
+        consumer_auto_offset_reset="earliest",
+        web_enabled=True,
+        web_port=settings.web_port,
+        web_bind=settings.web_bind,
+        web_host=settings.web_bind if settings.web_bind != "0.0.0.0" else "127.0.0.1",  # noqa: S104
+        web_in_thread=False,
+    )
+
+
+settings = get_settings()
+app = create_app(settings)

@@ -1,0 +1,215 @@
+"""Tandem's configuration: one typed settings class fed by environment variables.
+
+Every variable is documented here (the README's configuration table is generated from this class and a
+test keeps the two in step). Secrets are `SecretStr`, whose repr and str hide the value. A bad value is
+reported at start as one line naming the variable, never later.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "TANDEM_"
+JIRA_PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or invalid; the message names the variable."""
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "tandem"
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "tandem"
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+CsvList = Annotated[list[str], NoDecode]
+CsvSecrets = Annotated[list[SecretStr], NoDecode]
+
+
+class Settings(BaseSettings):
+    """All of Tandem's settings. Field docstrings become the README's configuration table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        case_sensitive=False,
+        extra="ignore",
+        validate_default=True,
+        use_attribute_docstrings=True,
+    )
+
+    # --- Kafka -------------------------------------------------------------------------------------
+    kafka_bootstrap_servers: str | None = Field(default=None, validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS"))
+    """Kafka brokers, `host:port[,host:port]`. Unset: the local broker run by `tandem kafka start`."""
+
+    kafka_host: str = "127.0.0.1"
+    """Address the local broker (`tandem kafka start`) listens on; loopback only by default."""
+
+    kafka_port: int = Field(default=9092, ge=1, le=65535)
+    """Client port of the local broker."""
+
+    kafka_controller_port: int = Field(default=9093, ge=1, le=65535)
+    """KRaft controller port of the local broker."""
+
+    kafka_dir: Path | None = None
+    """Config, log dir, pid and log file of the local broker. Default: `$TANDEM_DATA_DIR/kafka`."""
+
+    kafka_heap: str = Field(default="512m", pattern=r"^\d+[kmgKMG]$")
+    """JVM heap of the local broker (`-Xmx`)."""
+
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    """Per-user cache: the Kafka broker jars resolved from Maven Central live here."""
+
+    # --- Worker ------------------------------------------------------------------------------------
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    """Durable local state: table stores (RocksDB) and the local broker's data."""
+
+    app_id: str = Field(default="tandem", pattern=r"^[A-Za-z0-9._-]+$")
+    """Faust application id: the Kafka consumer group and the prefix of table changelog topics."""
+
+    topic_prefix: str = Field(default="tandem.", pattern=r"^[A-Za-z0-9._-]*$")
+    """Prefix of every Tandem topic (`tandem.campaigns`, ...); a replay uses its own to stay isolated."""
+
+    partitions: int = Field(default=8, ge=1, le=1024)
+    """Partitions of each Tandem topic and table; more workers than partitions sit idle."""
+
+    replication_factor: int = Field(default=1, ge=1, le=16)
+    """Replication factor of the topics Tandem creates (1 for a single local broker)."""
+
+    table_store: Literal["rocksdb", "memory"] = "rocksdb"
+    """Where tables live between changelog recoveries: `rocksdb` (durable) or `memory` (unit tests)."""
+
+    web_port: int = Field(default=6066, ge=1, le=65535)
+    """Port of the worker's web server: webhooks, REST API, dashboard."""
+
+    web_bind: str = "127.0.0.1"
+    """Interface the worker's web server binds to (`0.0.0.0` in a container)."""
+
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    """Log level of the worker."""
+
+    api_tokens: CsvSecrets = Field(default_factory=list)
+    """Bearer tokens accepted by the REST API, comma-separated. Empty: the API answers 401 to everyone."""
+
+    # --- HubSpot -----------------------------------------------------------------------------------
+    hubspot_base_url: str = Field(default="https://api.hubapi.com", pattern=r"^https?://[^\s/]+(:\d+)?/?$")
+    """HubSpot API base URL (a sandbox's URL in tests and demos)."""
+
+    hubspot_token: SecretStr | None = None
+    """HubSpot private-app access token (scopes: marketing.campaigns.read, crm.objects.owners.read, ...)."""
+
+    hubspot_portal_id: int | None = Field(default=None, ge=1)
+    """HubSpot portal (account) id, used to build links to campaigns in HubSpot's UI."""
+
+    hubspot_app_url: str = Field(default="https://app.hubspot.com", pattern=r"^https?://[^\s/]+(:\d+)?/?$")
+    """HubSpot UI base URL; a Jira remote link to `<this>/.../campaigns/.../<id>` names that campaign."""
+
+    hubspot_issue_property: str | None = None
+    """Campaign property holding Jira issue keys (besides `hs_notes`), if the portal has one."""
+
+    # --- Jira --------------------------------------------------------------------------------------
+    jira_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(:\d+)?(/[^\s]*)?$")
+    """Jira Cloud site URL, e.g. `https://acme.atlassian.net`."""
+
+    jira_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+    """Email of the Jira account Tandem acts as."""
+
+    jira_api_token: SecretStr | None = None
+    """API token of that Jira account (basic auth with the email)."""
+
+    jira_projects: CsvList = Field(default_factory=list)
+    """Jira project keys Tandem watches, comma-separated (e.g. `WEB,APP`)."""
+
+    jira_webhook_secret: SecretStr | None = None
+    """Secret of the Jira admin webhook; deliveries must carry a matching `X-Hub-Signature`."""
+
+    jira_campaign_label_prefix: str = Field(default="campaign-", pattern=r"^[^\s]+$")
+    """A Jira label `<prefix><campaign id>` links the issue to that campaign."""
+
+    jira_campaign_field: str | None = Field(default=None, pattern=r"^customfield_\d+$")
+    """Jira custom field holding a campaign id or URL, if the site has one."""
+
+    jira_story_points_field: str = Field(default="customfield_10016", pattern=r"^customfield_\d+$")
+    """Jira field holding story points (the size of a work item)."""
+
+    @field_validator("jira_projects", mode="before")
+    @classmethod
+    def _projects_from_csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("jira_projects")
+    @classmethod
+    def _project_keys_look_like_keys(cls, value: list[str]) -> list[str]:
+        bad = [key for key in value if not JIRA_PROJECT_KEY.match(key)]
+        if bad:
+            raise ValueError(f"not Jira project keys: {', '.join(bad)} (expected e.g. WEB,APP)")
+        return value
+
+    @field_validator("api_tokens", mode="before")
+    @classmethod
+    def _tokens_from_csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    # --- Derived -----------------------------------------------------------------------------------
+    @property
+    def bootstrap_servers(self) -> str:
+        """The brokers to use: `KAFKA_BOOTSTRAP_SERVERS`, else the local broker's address."""
+        return self.kafka_bootstrap_servers or f"{self.kafka_host}:{self.kafka_port}"
+
+    @property
+    def local_kafka_dir(self) -> Path:
+        return self.kafka_dir or self.data_dir / "kafka"
+
+    def topic(self, name: str) -> str:
+        """The full Kafka name of a Tandem topic, e.g. `campaigns` → `tandem.campaigns`."""
+        return f"{self.topic_prefix}{name}"
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets a settings field."""
+    info = Settings.model_fields[field]
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def _describe(error: Any) -> str:
+    field = str(error["loc"][0]) if error.get("loc") else "?"
+    try:
+        name = env_name(field)
+    except KeyError:
+        name = field
+    return f"{name}: {error['msg']}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings from the environment, raising `SettingsError` naming each bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(error) for error in exc.errors())
+        raise SettingsError(f"invalid configuration: {problems}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()
