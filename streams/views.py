@@ -72,8 +72,12 @@ def table_route(table: Any, match_info: str) -> Callable[[Handler], Handler]:
 
 @app.page("/api/health")
 class Health(View):
+    """Liveness, and `ready` once partitions are assigned and tables recovered (no token needed)."""
+
     async def get(self, request: Request) -> Response:
-        return self.json({"status": "ok", "app": settings.app_id})
+        tables: Any = app.tables
+        ready = bool(tables.recovery.completed.is_set() and not app.rebalancing)
+        return self.json({"status": "ok", "ready": ready, "app": settings.app_id})
 
 
 @app.page("/api/campaigns/{campaign_id}")

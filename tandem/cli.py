@@ -11,11 +11,20 @@ import sys
 from tandem.kafka.cli import kafka
 from tandem.settings import SettingsError, get_settings
 
+FAUST_LEVELS = {"debug": "debug", "info": "info", "warning": "warn", "error": "error"}
+
+
+def with_log_level(argv: list[str], level: str) -> list[str]:
+    """`tandem worker …` gets `--loglevel` from TANDEM_LOG_LEVEL unless the command line sets one."""
+    if argv[1:2] != ["worker"] or any(arg in ("-l", "--loglevel") or arg.startswith("--loglevel=") for arg in argv):
+        return argv
+    return [*argv[:2], f"--loglevel={FAUST_LEVELS[level]}", *argv[2:]]
+
 
 def main() -> None:
     """Console entry point of `tandem`."""
     try:
-        get_settings()
+        sys.argv = with_log_level(sys.argv, get_settings().log_level)
         from streams.app import app
     except SettingsError as exc:
         print(f"tandem: {exc}", file=sys.stderr)

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
         env_prefix=ENV_PREFIX,
         case_sensitive=False,
         extra="ignore",
+        env_ignore_empty=True,
         validate_default=True,
         use_attribute_docstrings=True,
     )

@@ -28,6 +28,16 @@ def start(timeout: float) -> None:
 
 
 @kafka.command()
+def resolve() -> None:
+    """Fetch the broker jars from Maven Central into the per-user cache (once; start does it too)."""
+    try:
+        libs = _broker().resolve()
+    except KafkaLauncherError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Kafka broker jars are in {libs}")
+
+
+@kafka.command()
 def stop() -> None:
     """Stop the broker cleanly."""
     try:

@@ -37,6 +37,8 @@ LOG4J_VERSION = "2.24.3"
 
 MIN_JAVA = 17
 _COMPLETE = ".complete"
+_STARTED: dict[int, subprocess.Popen[bytes]] = {}
+"""Brokers this process started, kept so they are reaped on stop (and not reported as leaked)."""
 
 
 class KafkaLauncherError(RuntimeError):
@@ -411,6 +413,7 @@ class LocalKafka:
                 start_new_session=True,
                 cwd=self.home,
             )
+        _STARTED[process.pid] = process
         self.pid_file.write_text(f"{process.pid}\n")
         self.say(f"Starting Kafka {KAFKA_VERSION} (pid {process.pid}) on {self.bootstrap}; log: {self.log_file}")
         if not self._wait_ready(process.pid, timeout, process):
@@ -456,6 +459,9 @@ class LocalKafka:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             self._wait_gone(pid, 10.0)
+        started = _STARTED.pop(pid, None)
+        if started is not None:
+            started.wait(10)
         self.pid_file.unlink(missing_ok=True)
         return True
 
