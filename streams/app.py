@@ -12,7 +12,7 @@ import faust
 
 from tandem.settings import Settings, SettingsError, get_settings
 
-AUTODISCOVER = ["streams.intake", "streams.views"]
+AUTODISCOVER = ["streams.items", "streams.goals", "streams.views"]
 
 
 def broker_urls(bootstrap_servers: str) -> list[str]:
@@ -43,6 +43,7 @@ class TandemApp(faust.App):
             tandem.bootstrap_servers,
             {topic.get_topic_name(): topic.partitions for topic in ALL},
             tandem.replication_factor,
+            {topic.get_topic_name(): {"cleanup.policy": "compact"} for topic in ALL if topic.compacting},
         )
 
 

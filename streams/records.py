@@ -135,10 +135,157 @@ class LinkEvent(TandemRecord):
 
 
 class Tick(TandemRecord):
-    """The clock (key: partition): rules read *now* from here, never from the wall clock."""
+    """The clock (key: partition): rules read *now* from here, never from the wall clock.
+
+    It also says whether each source has finished its first full sync: until both have, no signal opens
+    (design §4: no rule fires on a partial picture)."""
 
     now: datetime
     partition: int
+    hubspot_synced: bool = False
+    jira_synced: bool = False
+
+
+class ItemMessage(TandemRecord):
+    """A message to the work item agent (key: `target`, a work item key), part of the streaming join.
+
+    kind `claim`/`unclaim`: campaign `campaign` names the target in its notes or property (`source`);
+    `child_added`/`child_removed`: `child` now has / no longer has the target as parent;
+    `inherit`: the target's parent passes down `campaigns` (campaign id → the ancestor naming it)."""
+
+    kind: str
+    target: str
+    seen_at: datetime
+    campaign: str | None = None
+    source: str | None = None
+    child: str | None = None
+    sender: str | None = None  # inherit: the parent that sent it (ignored unless it is still the parent)
+    campaigns: dict[str, str] = {}
+
+    required_text = ("kind", "target")
+
+
+class GoalMessage(TandemRecord):
+    """A message to the goal agent (key: `campaign`).
+
+    kind `link`: `item` is linked to the campaign (`link_kind`, `link_source`, `via`), with its latest facts;
+    `unlink`: `work_item` is no longer linked; `suggest`/`unsuggest`: a fuzzy-name suggestion with `score`;
+    `confirm`/`reject`: a person's answer to a suggestion; `rebaseline`: record a new baseline."""
+
+    kind: str
+    campaign: str
+    seen_at: datetime
+    work_item: str | None = None
+    item: WorkItemSnapshot | None = None
+    link_kind: str | None = None
+    link_source: str | None = None
+    via: str | None = None
+    score: float | None = None
+    requested_by: str | None = None
+
+    required_text = ("kind", "campaign")
+
+
+class Progress(TandemRecord):
+    """Progress of a goal, counted over leaves (design §4)."""
+
+    items_done: int = 0
+    items_total: int = 0
+    size_done: float = 0.0
+    size_total: float = 0.0
+
+
+class LinkBrief(TandemRecord):
+    """One link of a goal, with its provenance."""
+
+    work_item: str
+    kind: str
+    source: str
+    seen_at: datetime
+    confidence: float = 1.0
+    via: str | None = None
+
+
+class SuggestionBrief(TandemRecord):
+    """A fuzzy-name suggestion and what a person said of it (`pending`, `confirmed`, `rejected`)."""
+
+    work_item: str
+    score: float
+    state: str
+    seen_at: datetime
+
+
+class ItemBrief(TandemRecord):
+    """A linked work item as messages and the dashboard show it."""
+
+    key: str
+    summary: str
+    done: bool
+    leaf: bool
+    top_level: bool
+    url: str | None = None
+    owner: Person | None = None
+    assignee: Person | None = None
+    due_date: str | None = None
+    size: float | None = None
+
+
+class GoalSummary(TandemRecord):
+    """The shared goal of a campaign as of `as_of` (key: campaign id, topic `goals`, latest wins)."""
+
+    campaign: str
+    name: str
+    status: str
+    as_of: datetime
+    known: bool = True
+    launch: str | None = None
+    campaign_status: str | None = None
+    campaign_url: str | None = None
+    owner: Person | None = None
+    progress: Progress | None = None
+    forecast: str | None = None  # YYYY-MM-DD, or "never"
+    baseline: float | None = None
+    baseline_set_at: datetime | None = None
+    first_linked_at: datetime | None = None
+    items: list[ItemBrief] = []
+    links: list[LinkBrief] = []
+    suggestions: list[SuggestionBrief] = []
+    open_signals: dict[str, str] = {}
+    won_at: datetime | None = None
+
+    required_text = ("campaign", "status")
+
+
+class SignalRecord(TandemRecord):
+    """A drift signal opened, escalated, de-escalated, reminded, closed or superseded, or a win
+    (key: campaign id). Carries the goal as it stood, so a notifier needs nothing else."""
+
+    campaign: str
+    rule: str  # a drift rule, or "win"
+    action: str  # opened | escalated | deescalated | reminder | closed | superseded | win
+    at: datetime
+    episode: int
+    severity: str | None = None
+    max_severity: str | None = None
+    opened_at: datetime | None = None
+    detail: str = ""
+    reminder: int = 0
+    goal: GoalSummary | None = None
+
+    required_text = ("campaign", "rule", "action")
+
+
+class SyncCommand(TandemRecord):
+    """A write-back for a sink (key: target object), idempotent by `idempotency_key`."""
+
+    system: str  # jira | hubspot
+    action: str  # e.g. add_label
+    target: str  # issue key or campaign id
+    idempotency_key: str
+    at: datetime
+    payload: dict[str, Any] = {}
+
+    required_text = ("system", "action", "target", "idempotency_key")
 
 
 class DeadLetter(TandemRecord):

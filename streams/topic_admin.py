@@ -19,8 +19,14 @@ log = logging.getLogger(__name__)
 TOPIC_ALREADY_EXISTS = 36
 
 
-async def ensure_topics(bootstrap_servers: str, wanted: Mapping[str, int], replication: int = 1) -> list[str]:
-    """Create the topics in `wanted` (name → partitions) that are missing; return the ones created."""
+async def ensure_topics(
+    bootstrap_servers: str,
+    wanted: Mapping[str, int],
+    replication: int = 1,
+    configs: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[str]:
+    """Create the topics in `wanted` (name → partitions) that are missing, with their `configs` (name →
+    topic config, e.g. compaction); return the ones created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=30000)
     await admin.start()
     try:

@@ -12,14 +12,35 @@ from typing import Any
 import faust
 
 from streams.app import app, settings
-from streams.records import CampaignSnapshot, DeadLetter, LinkEvent, Tick, WorkItemSnapshot
+from streams.records import (
+    CampaignSnapshot,
+    DeadLetter,
+    GoalMessage,
+    GoalSummary,
+    ItemMessage,
+    LinkEvent,
+    SignalRecord,
+    SyncCommand,
+    Tick,
+    WorkItemSnapshot,
+)
 
 
-def declare(name: str, value_type: type[faust.Record] | None = None) -> Any:
+def declare(name: str, value_type: type[faust.Record] | None = None, **options: Any) -> Any:
     """A Tandem topic with the configured partitions: typed when `value_type` is given, else raw bytes."""
     if value_type is None:
-        return app.topic(settings.topic(name), key_type=str, value_serializer="raw", partitions=settings.partitions)
-    return app.topic(settings.topic(name), key_type=str, value_type=value_type, partitions=settings.partitions)
+        return app.topic(
+            settings.topic(name), key_type=str, value_serializer="raw", partitions=settings.partitions, **options
+        )
+    return app.topic(
+        settings.topic(name), key_type=str, value_type=value_type, partitions=settings.partitions, **options
+    )
+
+
+def raw_channel(*topics: Any) -> Any:
+    """One raw-bytes channel over several co-partitioned topics, for an agent that joins them."""
+    names = [topic.get_topic_name() for topic in topics]
+    return app.topic(*names, key_type=str, value_serializer="raw", partitions=settings.partitions)
 
 
 campaigns = declare("campaigns", CampaignSnapshot)
@@ -28,18 +49,26 @@ workitems = declare("workitems", WorkItemSnapshot)
 """Key: issue key. Normalised work item snapshots from the Jira source."""
 links = declare("links", LinkEvent)
 """Key: campaign id. Links added, removed or suggested."""
-signals = declare("signals")
-"""Key: campaign id. Drift signals opened, changed, closed (records arrive with the streams core)."""
+signals = declare("signals", SignalRecord)
+"""Key: campaign id. Drift signals opened, escalated, reminded, closed; and wins."""
 notifications = declare("notifications")
 """Key: idempotency key. Messages to deliver (records arrive with notifications)."""
-sync = declare("sync")
-"""Key: target object. Write-back commands (records arrive with the background sync)."""
+sync = declare("sync", SyncCommand)
+"""Key: target object. Write-back commands for the sinks."""
+goals = declare("goals", GoalSummary, compacting=True)
+"""Key: campaign id. The shared goal of each campaign as it stands (compacted: latest wins)."""
+item_events = declare("item-events", ItemMessage)
+"""Key: work item key. Claims, parent/child registrations and inheritance: the streaming join."""
+goal_events = declare("goal-events", GoalMessage)
+"""Key: campaign id. Links with item facts, suggestions, and people's commands, for the goal agent."""
 ticks = declare("ticks", Tick)
 """Key: partition. The clock."""
 dlq = declare("dlq", DeadLetter)
 """Key: the original key. What could not be processed, with its error and origin."""
 
-campaigns_in = declare("campaigns")
-workitems_in = declare("workitems")
+ALL = (campaigns, workitems, links, signals, notifications, sync, ticks, dlq, goals, item_events, goal_events)
 
-ALL = (campaigns, workitems, links, signals, notifications, sync, ticks, dlq)
+item_inputs = raw_channel(workitems, item_events)
+"""What the work item agent reads, keyed by work item key."""
+goal_inputs = raw_channel(campaigns, goal_events, ticks)
+"""What the goal agent reads, keyed by campaign id (ticks: by partition)."""

@@ -15,7 +15,10 @@ from typing import Any
 from faust.web import Request, Response, View
 
 from streams.app import app, settings
-from streams.intake import campaign_table, work_item_table
+from streams.goal_logic import current_summary
+from streams.goals import RULES, goal_table
+from streams.items import item_table
+from streams.state import GoalState
 
 
 def authorized(request: Request) -> bool:
@@ -82,18 +85,38 @@ class Health(View):
 
 @app.page("/api/campaigns/{campaign_id}")
 class CampaignView(View):
+    """The latest snapshot of a campaign."""
+
     @requires_token
-    @table_route(table=campaign_table, match_info="campaign_id")
+    @table_route(table=goal_table, match_info="campaign_id")
     async def get(self, request: Request, campaign_id: str) -> Response:
-        return _snapshot(self, campaign_table.get(campaign_id), "campaign", campaign_id)
+        state = goal_table.get(campaign_id)
+        return _snapshot(self, state.campaign if state else None, "campaign", campaign_id)
 
 
 @app.page("/api/work-items/{key}")
 class WorkItemView(View):
+    """The latest snapshot of a work item."""
+
     @requires_token
-    @table_route(table=work_item_table, match_info="key")
+    @table_route(table=item_table, match_info="key")
     async def get(self, request: Request, key: str) -> Response:
-        return _snapshot(self, work_item_table.get(key), "work item", key)
+        state = item_table.get(key)
+        return _snapshot(self, state.snapshot if state else None, "work item", key)
+
+
+@app.page("/api/goals/{campaign_id}")
+class GoalView(View):
+    """The shared goal of a campaign as of its last evaluation."""
+
+    @requires_token
+    @table_route(table=goal_table, match_info="campaign_id")
+    async def get(self, request: Request, campaign_id: str) -> Response:
+        state: GoalState | None = goal_table.get(campaign_id)
+        summary = current_summary(state, RULES) if state is not None else None
+        if summary is None:
+            return self.json({"error": "not_found", "detail": f"no goal for campaign {campaign_id!r}"}, status=404)
+        return self.json(summary.to_representation())
 
 
 def _snapshot(view: View, snapshot: Any, what: str, key: str) -> Response:

@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -150,6 +151,58 @@ class Settings(BaseSettings):
     jira_story_points_field: str = Field(default="customfield_10016", pattern=r"^customfield_\d+$")
     """Jira field holding story points (the size of a work item)."""
 
+    # --- Rules (design §4) -------------------------------------------------------------------------
+    risk_horizon_days: int = Field(default=45, ge=0, le=3650)
+    """`schedule_risk` is judged only when the launch is at most this many days away."""
+
+    velocity_window_days: int = Field(default=14, ge=1, le=365)
+    """Trailing window (days) of finished work that sets a goal's throughput and forecast."""
+
+    buffer_days: int = Field(default=2, ge=0, le=365)
+    """`schedule_risk` warns when the forecast is later than this many days before launch."""
+
+    scope_creep_pct: float = Field(default=20.0, gt=0, le=1000)
+    """`scope_creep` warns above baseline + this percent of it, and is critical above twice that."""
+
+    stalled_days: int = Field(default=7, ge=1, le=365)
+    """`stalled`: days without any status change on a goal's linked work."""
+
+    stalled_horizon_days: int = Field(default=30, ge=0, le=3650)
+    """`stalled` is judged only when the launch is at most this many days away."""
+
+    date_conflict_critical_days: int = Field(default=7, ge=0, le=365)
+    """`date_conflict` is critical when the launch is at most this many days away."""
+
+    remind_days: int = Field(default=3, ge=1, le=365)
+    """A reminder goes out every this many days while a signal stays open."""
+
+    baseline_after_days: int = Field(default=7, ge=0, le=365)
+    """A goal's baseline is its total size this many days after its first link appeared."""
+
+    default_size: float = Field(default=1.0, ge=0)
+    """Size of a work item without story points."""
+
+    canceled_statuses: CsvList = Field(default=["canceled", "cancelled"])
+    """HubSpot campaign statuses meaning canceled, comma-separated (case-insensitive)."""
+
+    live_statuses: CsvList = Field(default=["in_progress", "active"])
+    """HubSpot campaign statuses meaning launched, comma-separated (case-insensitive)."""
+
+    completed_statuses: CsvList = Field(default=["completed"])
+    """HubSpot campaign statuses meaning finished, comma-separated (case-insensitive)."""
+
+    digest_day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
+    """Weekday of the weekly digest."""
+
+    digest_hour: int = Field(default=9, ge=0, le=23)
+    """Hour (0-23, in `TANDEM_TIMEZONE`) of the weekly digest."""
+
+    timezone: str = "UTC"
+    """IANA time zone of the digest schedule, e.g. `Europe/Berlin`."""
+
+    suggestion_threshold: float = Field(default=0.85, ge=0, le=1)
+    """Least name similarity (0-1) for a work item to be suggested as a campaign's link."""
+
     @field_validator("jira_projects", mode="before")
     @classmethod
     def _projects_from_csv(cls, value: Any) -> Any:
@@ -167,6 +220,30 @@ class Settings(BaseSettings):
     @classmethod
     def _tokens_from_csv(cls, value: Any) -> Any:
         return _split_csv(value)
+
+    @field_validator("canceled_statuses", "live_statuses", "completed_statuses", mode="before")
+    @classmethod
+    def _statuses_from_csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("canceled_statuses", "live_statuses", "completed_statuses")
+    @classmethod
+    def _statuses_compare_lowercase(cls, value: list[str]) -> list[str]:
+        return [status.lower() for status in value]
+
+    @field_validator("digest_day", mode="before")
+    @classmethod
+    def _day_any_case(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_is_known(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(f"not an IANA time zone: {value!r} (expected e.g. UTC or Europe/Berlin)") from None
+        return value
 
     # --- Derived -----------------------------------------------------------------------------------
     @property

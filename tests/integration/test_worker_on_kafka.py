@@ -33,16 +33,21 @@ def campaign_snapshot() -> bytes:
     ).dumps()
 
 
-def work_item_snapshot(labels: list[str], at: datetime = AT) -> bytes:
+def work_item_snapshot(labels: list[str], at: datetime = AT, key: str = "WEB-2", parent: str | None = "WEB-1") -> bytes:
     return WorkItemSnapshot(
-        key="WEB-2",
+        key=key,
         project="WEB",
         source_updated_at=at,
-        summary="Hero section",
+        summary=f"Work on {key}",
         labels=labels,
         status="To Do",
         status_category="new",
+        parent=parent,
     ).dumps()
+
+
+def epic_snapshot() -> bytes:
+    return work_item_snapshot([], key="WEB-1", parent=None)
 
 
 def wait_for(worker: Worker, path: str, timeout: float = 30.0) -> dict:
@@ -66,15 +71,15 @@ def worker(kafka_bootstrap: str, tmp_path: Path):
 async def test_snapshots_update_tables_emit_links_and_survive_a_killed_worker(worker: Worker) -> None:
     await produce(worker.bootstrap, worker.topic("campaigns"), [(CAMPAIGN, campaign_snapshot())])
     await produce(
-        worker.bootstrap, worker.topic("workitems"), [("WEB-2", work_item_snapshot([f"campaign-{CAMPAIGN}"]))]
+        worker.bootstrap, worker.topic("workitems"), [("WEB-1", epic_snapshot()), ("WEB-2", work_item_snapshot([]))]
     )
 
     stored = wait_for(worker, f"/api/campaigns/{CAMPAIGN}")
     assert stored["name"] == "Spring Launch 2027" and stored["owner"]["email"] == "maria@acme.test"
     links = await read_topic(worker.bootstrap, worker.topic("links"), expect=2)
-    assert sorted((link["work_item"], link["source"], link["action"]) for link in links) == [
-        ("WEB-1", "campaign_notes", "added"),
-        ("WEB-2", "label", "added"),
+    assert sorted((link["work_item"], link["kind"], link["source"], link["action"]) for link in links) == [
+        ("WEB-1", "explicit", "campaign_notes", "added"),  # the campaign's notes name the epic
+        ("WEB-2", "inherited", "parent", "added"),  # its story inherits the link through `parent`
     ]
 
     worker.kill()
@@ -82,19 +87,20 @@ async def test_snapshots_update_tables_emit_links_and_survive_a_killed_worker(wo
     worker.start()
 
     assert wait_for(worker, f"/api/campaigns/{CAMPAIGN}")["name"] == "Spring Launch 2027"
-    assert wait_for(worker, "/api/work-items/WEB-2")["labels"] == [f"campaign-{CAMPAIGN}"]
-    # The recovered state is what the agent diffs against: moving the label yields remove + add only.
+    assert wait_for(worker, "/api/work-items/WEB-2")["parent"] == "WEB-1"
+    # The recovered join state is what the agents diff against: moving the story out of the epic and onto
+    # another campaign yields exactly one removal and one addition.
     later = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)
-    await produce(
-        worker.bootstrap,
-        worker.topic("workitems"),
-        [("WEB-2", work_item_snapshot([f"campaign-{OTHER_CAMPAIGN}"], later))],
-    )
+    moved = work_item_snapshot([f"campaign-{OTHER_CAMPAIGN}"], later, parent=None)
+    await produce(worker.bootstrap, worker.topic("workitems"), [("WEB-2", moved)])
     links = await read_topic(worker.bootstrap, worker.topic("links"), expect=4)
-    assert [(link["campaign"], link["action"]) for link in links[2:]] in (
-        [(CAMPAIGN, "removed"), (OTHER_CAMPAIGN, "added")],
-        [(OTHER_CAMPAIGN, "added"), (CAMPAIGN, "removed")],
+    assert sorted((link["campaign"], link["work_item"], link["action"]) for link in links[2:]) == sorted(
+        [
+            (CAMPAIGN, "WEB-2", "removed"),
+            (OTHER_CAMPAIGN, "WEB-2", "added"),
+        ]
     )
+    assert len(await read_topic(worker.bootstrap, worker.topic("links"), expect=5, wait_seconds=3)) == 4
 
 
 async def test_poison_record_goes_to_the_dead_letter_topic_and_the_stream_goes_on(worker: Worker) -> None:
@@ -104,11 +110,11 @@ async def test_poison_record_goes_to_the_dead_letter_topic_and_the_stream_goes_o
     letters = await read_topic(worker.bootstrap, worker.topic("dlq"), expect=1)
     assert len(letters) == 1
     letter = letters[0]
-    assert letter["topic"] == worker.topic("workitems") and letter["agent"] == "workitem-intake"
+    assert letter["topic"] == worker.topic("workitems") and letter["agent"] == "items"
     assert letter["key"] == "WEB-9" and letter["value"] == "{this is not json"
     assert letter["error_type"] == "RecordError" and "not JSON" in letter["error"]
     assert isinstance(letter["offset"], int) and isinstance(letter["partition"], int)
-    assert wait_for(worker, "/api/work-items/WEB-2")["summary"] == "Hero section"
+    assert wait_for(worker, "/api/work-items/WEB-2")["summary"] == "Work on WEB-2"
 
 
 async def test_a_record_keyed_by_something_else_is_dead_lettered(worker: Worker) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from streams.intake import merge_campaign_tombstone, supersedes
 from streams.records import CampaignSnapshot
+from streams.snapshots import merge_campaign_tombstone, supersedes
 
 AT = datetime(2027, 1, 4, 9, tzinfo=UTC)
 

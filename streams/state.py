@@ -1,0 +1,89 @@
+"""What the agents keep in their tables (values are records, so they survive in changelog topics)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from streams.records import CampaignSnapshot, TandemRecord, WorkItemSnapshot
+
+
+class ItemState(TandemRecord):
+    """The work item agent's view of one work item (key: issue key), for the streaming join."""
+
+    key: str
+    snapshot: WorkItemSnapshot | None = None
+    claims: dict[str, str] = {}
+    inherited: dict[str, str] = {}
+    parent: str | None = None  # the parent this item is registered with
+    children: list[str] = []
+    announced: dict[str, str] = {}
+    passed_down: dict[str, str] = {}
+    suggested: dict[str, float] = {}
+
+    required_text = ("key",)
+
+
+class GoalItem(TandemRecord):
+    """A work item linked to a goal, with how it is linked and since when."""
+
+    item: WorkItemSnapshot
+    kind: str  # explicit | inherited
+    source: str
+    linked_at: datetime
+    via: str | None = None
+
+
+class SignalSlot(TandemRecord):
+    """An open drift signal of a goal."""
+
+    rule: str
+    severity: str
+    max_severity: str
+    opened_at: datetime
+    episode: int
+    last_reminder_at: datetime | None = None
+    escalations: int = 0
+
+
+class Suggestion(TandemRecord):
+    score: float
+    state: str  # pending | confirmed | rejected
+    seen_at: datetime
+
+
+class Rebaseline(TandemRecord):
+    at: datetime
+    baseline: float
+    previous: float | None = None
+    requested_by: str | None = None
+
+
+class GoalState(TandemRecord):
+    """The goal agent's state for one campaign (key: campaign id)."""
+
+    campaign_id: str
+    campaign: CampaignSnapshot | None = None
+    items: dict[str, GoalItem] = {}
+    suggestions: dict[str, Suggestion] = {}
+    first_linked_at: datetime | None = None
+    baseline: float | None = None
+    baseline_set_at: datetime | None = None
+    rebaselines: list[Rebaseline] = []
+    signals: dict[str, SignalSlot] = {}
+    episodes: dict[str, int] = {}
+    reminders: dict[str, int] = {}
+    won_at: datetime | None = None
+    evaluated_at: datetime | None = None
+    published: str | None = None  # fingerprint of the last goal summary published
+
+    required_text = ("campaign_id",)
+
+
+class PartitionClock(TandemRecord):
+    """The latest tick a partition received, and the goals that live in it (for time-driven rules)."""
+
+    partition: int
+    now: datetime | None = None
+    hubspot_synced: bool = False
+    jira_synced: bool = False
+    goals: list[str] = []
