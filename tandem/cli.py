@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 
+from connectors.sandbox.cli import sandbox
 from tandem.kafka.cli import kafka
 from tandem.settings import SettingsError, get_settings
 
@@ -32,7 +33,7 @@ def main() -> None:
 
     from faust.cli.faust import cli as faust_cli
 
-    for command in (kafka,):
+    for command in (kafka, sandbox):
         faust_cli.add_command(command)
     app.main()
 

@@ -8,4 +8,4 @@ import os
 os.environ.setdefault("TANDEM_TABLE_STORE", "memory")
 os.environ.setdefault("TANDEM_DATA_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), "tandem-tests"))
 
-pytest_plugins = ["tests.kafka_fixtures"]
+pytest_plugins = ["tests.kafka_fixtures", "tests.sandbox_fixtures"]

@@ -1,0 +1,158 @@
+"""Conformance: every response a sandbox sends is checked against the vendor's own OpenAPI description.
+
+A `ResponseValidator` never raises into a request handler: it records what did not conform in `failures`
+(one line each), which the tests assert empty at the end. A request to an operation the descriptions do
+not have counts as a failure too (a sandbox must not invent endpoints), except the `/_sandbox/` control plane.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from multidict import CIMultiDict
+from openapi_core import Config, OpenAPI
+from openapi_core.datatypes import RequestParameters
+from openapi_core.templating.paths.exceptions import PathError
+from werkzeug.datastructures import ImmutableMultiDict
+
+CONTROL_PREFIX = "/_sandbox/"
+
+
+class _Request:
+    """openapi-core's Request protocol over what the sandbox saw (host is the validator's server)."""
+
+    def __init__(self, host_url: str, method: str, path: str, query: Iterable[tuple[str, str]]) -> None:
+        self.host_url = host_url
+        self.path = path
+        self.method = method.lower()
+        self.parameters = RequestParameters(query=ImmutableMultiDict(list(query)))
+        self.body: bytes | None = None
+        self.content_type = "application/json"
+
+
+class _Response:
+    """openapi-core's Response protocol over a finished sandbox response."""
+
+    def __init__(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
+        self.status_code = status
+        self.headers = CIMultiDict(headers)
+        self.data = body
+        raw = self.headers.get("Content-Type", "")
+        self.content_type = raw.split(";", 1)[0].strip().lower()
+
+
+def _describe(exc: BaseException) -> str:
+    parts = [f"{type(exc).__name__}: {exc}"]
+    cause = exc.__cause__
+    while cause is not None:
+        schema_errors = getattr(cause, "schema_errors", None)
+        if schema_errors:
+            for error in list(schema_errors)[:5]:
+                where = "/".join(str(p) for p in getattr(error, "absolute_path", ())) or "(root)"
+                parts.append(f"at {where}: {getattr(error, 'message', error)}")
+        else:
+            parts.append(f"{type(cause).__name__}: {cause}")
+        cause = cause.__cause__
+    return "; ".join(parts)
+
+
+def _normalise(node: Any) -> None:
+    """Two literal readings of the vendors' files that would reject what the services really send.
+
+    - `"content": {}` (HubSpot's 204s) means "no body", not "a body of no known type": drop it.
+    - `*/*` (HubSpot's error responses) is served as JSON: add `application/json` with the same schema,
+      so the body is parsed and checked instead of being compared as raw bytes.
+    """
+    if isinstance(node, dict):
+        content = node.get("content")
+        if isinstance(content, dict):
+            if not content:
+                del node["content"]
+            elif "*/*" in content and "application/json" not in content:
+                content["application/json"] = content["*/*"]
+        for value in node.values():
+            _normalise(value)
+    elif isinstance(node, list):
+        for value in node:
+            _normalise(value)
+
+
+class ResponseValidator:
+    """Validates sandbox responses against one vendor's OpenAPI files (an operation lives in one of them)."""
+
+    def __init__(self, spec_paths: list[Path], server_url: str) -> None:
+        self.server_url = server_url.rstrip("/")
+        self.failures: list[str] = []
+        self.checked = 0
+        """How many responses were validated (so a test can tell the validator was really in the loop)."""
+        self._lock = threading.Lock()
+        self._apps: list[OpenAPI] = []
+        for path in spec_paths:
+            spec: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+            spec["servers"] = [{"url": self.server_url}]
+            _normalise(spec)
+            # Jira's published description fails strict spec validation (a default outside its enum).
+            self._apps.append(OpenAPI.from_dict(spec, config=Config(spec_validator_cls=None)))
+
+    def validate(
+        self,
+        request: Any,
+        response_status: int,
+        response_headers: Mapping[str, str],
+        response_body: bytes,
+    ) -> None:
+        """Check one response; `request` is the aiohttp request it answers. Never raises."""
+        path: str = request.path
+        if path.startswith(CONTROL_PREFIX):
+            return
+        method: str = request.method
+        try:
+            query = list(request.query.items())
+            self._validate(method, path, query, response_status, response_headers, response_body)
+        except Exception as exc:  # noqa: BLE001 - a validator bug must not break the sandbox; record it
+            self._fail(f"{method} {path} -> {response_status}: validator error {_describe(exc)}")
+
+    def _validate(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]],
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> None:
+        if len(path) > 1:
+            # The vendors route `/x/` like `/x` (hubspot-api-client calls `GET /crm/v3/owners/`), and a
+            # template would otherwise match the slash as an empty parameter (`/crm/v3/owners/{ownerId}`).
+            path = path.rstrip("/")
+        oa_request = _Request(self.server_url, method, path, query)
+        oa_response = _Response(status, headers, body)
+        not_found: list[str] = []
+        for app in self._apps:
+            errors = list(app.iter_response_errors(oa_request, oa_response))
+            if errors and all(isinstance(error, PathError) for error in errors):
+                not_found.append(str(errors[0]))
+                continue
+            with self._lock:
+                self.checked += 1
+            for error in errors:
+                self._fail(f"{method} {path} -> {status}: {_describe(error)}")
+            return
+        self._fail(f"{method} {path} -> {status}: no such operation in the vendor's description ({not_found[0]})")
+
+    def _fail(self, line: str) -> None:
+        with self._lock:
+            self.failures.append(line)
+
+    def take_failures(self) -> list[str]:
+        """Return and forget the failures recorded so far."""
+        with self._lock:
+            taken, self.failures = self.failures, []
+            return taken
+
+
+__all__ = ["CONTROL_PREFIX", "ResponseValidator"]
