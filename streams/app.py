@@ -12,7 +12,19 @@ import faust
 
 from tandem.settings import Settings, SettingsError, get_settings
 
-AUTODISCOVER = ["streams.items", "streams.goals", "streams.views"]
+AUTODISCOVER = [
+    "streams.items",
+    "streams.goals",
+    "streams.clock",
+    "streams.notify",
+    "streams.digest",
+    "streams.delivery",
+    "streams.views",
+    "connectors.worker",
+    "connectors.webhooks",
+    "connectors.webhook_agent",
+    "connectors.sync_agent",
+]
 
 
 def broker_urls(bootstrap_servers: str) -> list[str]:
@@ -60,6 +72,7 @@ def create_app(settings: Settings) -> TandemApp:
         topic_allow_declare=True,
         producer_acks=-1,  # a record counts as sent only once every in-sync replica has it
         consumer_auto_offset_reset="earliest",
+        broker_commit_interval=settings.commit_interval,
         web_enabled=True,
         web_port=settings.web_port,
         web_bind=settings.web_bind,

@@ -74,7 +74,7 @@ async def process(event: Any, agent: str, handle: Callable[[Any], Awaitable[None
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type(RetriableError),
             stop=stop_after_attempt(RETRY_ATTEMPTS),
-            wait=wait_exponential_jitter(initial=0.2, max=10.0),
+            wait=wait_exponential_jitter(multiplier=0.2, max=10.0),
             reraise=True,
         ):
             with attempt:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import cast
 
+from streams.audience import identity
 from streams.records import (
     CampaignSnapshot,
     GoalMessage,
@@ -20,7 +21,6 @@ from streams.records import (
     ItemBrief,
     LinkBrief,
     LinkEvent,
-    Person,
     Progress,
     SignalRecord,
     SuggestionBrief,
@@ -45,13 +45,6 @@ class Effects:
     summary: GoalSummary | None = None
 
 
-def person_id(person: Person | None) -> str | None:
-    """One identity per person across both tools: the email when known, else the tool's own id."""
-    if person is None:
-        return None
-    return person.email.lower() if person.email else person.id
-
-
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
@@ -69,8 +62,8 @@ def item_view(entry: GoalItem) -> ItemView:
         linked_at=entry.linked_at,
         status_changed_at=item.status_changed_at,
         done_at=(item.status_changed_at or entry.linked_at) if done else None,
-        assignee=person_id(item.assignee),
-        owner=person_id(owner),
+        assignee=identity(item.assignee),
+        owner=identity(owner),
     )
 
 

@@ -14,9 +14,20 @@ from typing import Any
 
 from streams import deadletter, topics
 from streams.app import app, settings
+from streams.digest_logic import goal_owners
 from streams.goal_logic import Effects, apply_campaign, apply_message, evaluate
 from streams.items import campaign_names, unlinked_items
-from streams.records import CampaignSnapshot, GoalMessage, ItemMessage, RecordError, Tick, decode
+from streams.records import (
+    CampaignSnapshot,
+    GoalMessage,
+    GoalSummary,
+    ItemMessage,
+    OwnerGoal,
+    Person,
+    RecordError,
+    Tick,
+    decode,
+)
 from streams.references import LinkingConfig, campaign_references, link_changes
 from streams.rules.config import RuleConfig
 from streams.snapshots import check_key, merge_campaign_tombstone, supersedes
@@ -58,15 +69,13 @@ def suggestible(snapshot: CampaignSnapshot) -> bool:
     return not snapshot.deleted and status not in RULES.canceled_statuses and bool(snapshot.name.strip())
 
 
-async def publish(effects: Effects, campaign_id: str, has_goal: bool) -> None:
+async def publish(effects: Effects) -> None:
     for link in effects.links:
         await topics.links.send(key=link.campaign, value=link)
     for signal in effects.signals:
         await topics.signals.send(key=signal.campaign, value=signal)
     for command in effects.sync:
         await topics.sync.send(key=command.target, value=command)
-    if effects.summary is not None:
-        await topics.goals.send(key=campaign_id, value=effects.summary if has_goal else None)
 
 
 async def take_campaign(event: Any, state: GoalState) -> tuple[GoalState, datetime] | None:
@@ -101,18 +110,38 @@ async def take_tick(event: Any, clock: PartitionClock) -> None:
     for campaign_id in clock.goals:
         state = goal_table.get(campaign_id)
         if state is not None:
-            await settle(state, tick.now, clock)
+            await settle(state, max(tick.now, state.evaluated_at or tick.now), clock)
 
 
 async def settle(state: GoalState, now: datetime, clock: PartitionClock, effects: Effects | None = None) -> None:
     """Evaluate a goal at `now`, store it and publish what changed."""
     ready = clock.hubspot_synced and clock.jira_synced
     state, evaluated = evaluate(state, now, RULES, ready=ready, hubspot_synced=clock.hubspot_synced)
-    goal_table[state.campaign_id] = state
     combined = effects or Effects()
     combined.signals.extend(evaluated.signals)
-    combined.summary = evaluated.summary
-    await publish(combined, state.campaign_id, has_goal=bool(state.items))
+    await publish(combined)
+    summary = evaluated.summary
+    if summary is not None:
+        state = await tell_owners(state, summary if state.items else None, now)
+        shown = bool(state.items or state.suggestions)  # a campaign with suggestions only is shown too
+        if shown:
+            await topics.goals.send(key=state.campaign_id, value=summary)
+        elif state.shown:
+            await topics.goals_raw.send(key=state.campaign_id, value=None)  # a tombstone: no goal any more
+        state = state.derive(shown=shown)
+    goal_table[state.campaign_id] = state
+
+
+async def tell_owners(state: GoalState, summary: GoalSummary | None, now: datetime) -> GoalState:
+    """Send the goal to each of its owners (for their digests); tell former owners it is no longer theirs."""
+    owners = goal_owners(summary) if summary is not None else {}
+    for owner, person in sorted(owners.items()):
+        message = OwnerGoal(owner=owner, person=person, campaign=state.campaign_id, at=now, goal=summary)
+        await topics.owner_goals.send(key=owner, value=message)
+    for owner in sorted(set(state.owners) - set(owners)):
+        message = OwnerGoal(owner=owner, person=Person(id=owner), campaign=state.campaign_id, at=now, goal=None)
+        await topics.owner_goals.send(key=owner, value=message)
+    return state.derive(owners=sorted(owners))
 
 
 async def take(event: Any) -> None:

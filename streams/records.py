@@ -275,6 +275,44 @@ class SignalRecord(TandemRecord):
     required_text = ("campaign", "rule", "action")
 
 
+class Notification(TandemRecord):
+    """A message to deliver (key: `key`, its idempotency key derived from its cause, design §4 Alerts).
+
+    kind `opened`/`escalated`/`reminder`/`resolved` (a drift signal), `win` (a goal shipped on time), or
+    `digest` (an owner's week). `recipients` have an address; `unreachable` should hear of it but have
+    none (reported, never dropped silently). `at` is when the cause happened (scenario time in a replay)."""
+
+    key: str
+    kind: str
+    at: datetime
+    recipients: list[Person] = []
+    unreachable: list[Person] = []
+    campaign: str | None = None
+    rule: str | None = None
+    severity: str | None = None
+    detail: str = ""
+    goal: GoalSummary | None = None
+    goals: list[GoalSummary] = []
+    changes: list[str] = []
+    contributors: list[Person] = []
+    jira_issues: list[str] = []
+
+    required_text = ("key", "kind")
+
+
+class OwnerGoal(TandemRecord):
+    """A goal as one of its owners sees it (key: the owner's identity), for the weekly digest.
+    `goal` None: the person no longer owns anything of this goal."""
+
+    owner: str
+    person: Person
+    campaign: str
+    at: datetime
+    goal: GoalSummary | None = None
+
+    required_text = ("owner", "campaign")
+
+
 class SyncCommand(TandemRecord):
     """A write-back for a sink (key: target object), idempotent by `idempotency_key`."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from streams.records import CampaignSnapshot, TandemRecord, WorkItemSnapshot
+from streams.records import CampaignSnapshot, GoalSummary, Notification, Person, TandemRecord, WorkItemSnapshot
 
 
 class ItemState(TandemRecord):
@@ -75,6 +75,8 @@ class GoalState(TandemRecord):
     won_at: datetime | None = None
     evaluated_at: datetime | None = None
     published: str | None = None  # fingerprint of the last goal summary published
+    owners: list[str] = []  # identities told of this goal (for their digests)
+    shown: bool = False  # a summary of this goal is on the `goals` topic
 
     required_text = ("campaign_id",)
 
@@ -87,3 +89,49 @@ class PartitionClock(TandemRecord):
     hubspot_synced: bool = False
     jira_synced: bool = False
     goals: list[str] = []
+
+
+class GoalBrief(TandemRecord):
+    """What a digest said of a goal, to tell next week what changed."""
+
+    name: str
+    status: str
+    items_done: int = 0
+    items_total: int = 0
+    forecast: str | None = None
+    open_signals: list[str] = []
+
+
+class OwnerState(TandemRecord):
+    """The digest agent's view of one owner (key: identity)."""
+
+    owner: str
+    person: Person
+    goals: dict[str, GoalSummary] = {}
+    last_slot: datetime | None = None
+    last_sent: dict[str, GoalBrief] = {}
+
+    required_text = ("owner",)
+
+
+class Delivery(TandemRecord):
+    """How far one delivery unit (notification key | channel target) got: sending, sent, failed, unknown."""
+
+    state: str
+    at: datetime
+    attempts: int = 0
+    error: str | None = None
+
+
+class PendingDelivery(TandemRecord):
+    """A delivery unit waiting for its recipient's quiet hours to end."""
+
+    unit: str
+    due: datetime
+    notification: Notification
+
+
+class PendingDeliveries(TandemRecord):
+    """The delivery units of one partition waiting for quiet hours to end."""
+
+    entries: list[PendingDelivery] = []

@@ -52,3 +52,17 @@ async def ensure_topics(
         return missing
     finally:
         await admin.close()
+
+
+async def partition_counts(bootstrap_servers: str, topics: list[str]) -> dict[str, int]:
+    """Partitions of each existing topic among `topics` (missing topics are left out)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=30000)
+    await admin.start()
+    try:
+        return {
+            topic["topic"]: len(topic["partitions"])
+            for topic in await admin.describe_topics(topics)
+            if topic["error_code"] == 0
+        }
+    finally:
+        await admin.close()

@@ -19,6 +19,8 @@ from streams.records import (
     GoalSummary,
     ItemMessage,
     LinkEvent,
+    Notification,
+    OwnerGoal,
     SignalRecord,
     SyncCommand,
     Tick,
@@ -51,24 +53,47 @@ links = declare("links", LinkEvent)
 """Key: campaign id. Links added, removed or suggested."""
 signals = declare("signals", SignalRecord)
 """Key: campaign id. Drift signals opened, escalated, reminded, closed; and wins."""
-notifications = declare("notifications")
-"""Key: idempotency key. Messages to deliver (records arrive with notifications)."""
+notifications = declare("notifications", Notification)
+"""Key: idempotency key. Messages to deliver: alerts, wins, digests."""
 sync = declare("sync", SyncCommand)
 """Key: target object. Write-back commands for the sinks."""
 goals = declare("goals", GoalSummary, compacting=True)
 """Key: campaign id. The shared goal of each campaign as it stands (compacted: latest wins)."""
+goals_raw = declare("goals", compacting=True)
+"""The same topic, raw: for tombstones (a campaign whose goal is gone)."""
 item_events = declare("item-events", ItemMessage)
 """Key: work item key. Claims, parent/child registrations and inheritance: the streaming join."""
 goal_events = declare("goal-events", GoalMessage)
 """Key: campaign id. Links with item facts, suggestions, and people's commands, for the goal agent."""
+owner_goals = declare("owner-goals", OwnerGoal)
+"""Key: an owner's identity. The goals each person owns, for their weekly digest."""
 ticks = declare("ticks", Tick)
 """Key: partition. The clock."""
 dlq = declare("dlq", DeadLetter)
 """Key: the original key. What could not be processed, with its error and origin."""
 
-ALL = (campaigns, workitems, links, signals, notifications, sync, ticks, dlq, goals, item_events, goal_events)
+ALL = (
+    campaigns,
+    workitems,
+    links,
+    signals,
+    notifications,
+    sync,
+    ticks,
+    dlq,
+    goals,
+    item_events,
+    goal_events,
+    owner_goals,
+)
 
 item_inputs = raw_channel(workitems, item_events)
 """What the work item agent reads, keyed by work item key."""
 goal_inputs = raw_channel(campaigns, goal_events, ticks)
 """What the goal agent reads, keyed by campaign id (ticks: by partition)."""
+signals_in = raw_channel(signals)
+"""What the notifier reads."""
+delivery_inputs = raw_channel(notifications, ticks)
+"""What the delivery agent reads: notifications, and ticks to release what waited for quiet hours."""
+digest_inputs = raw_channel(owner_goals, ticks)
+"""What the digest agent reads: each owner's goals, and ticks to know when a digest is due."""

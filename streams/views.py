@@ -80,7 +80,8 @@ class Health(View):
     async def get(self, request: Request) -> Response:
         tables: Any = app.tables
         ready = bool(tables.recovery.completed.is_set() and not app.rebalancing)
-        return self.json({"status": "ok", "ready": ready, "app": settings.app_id})
+        inputs = sorted({tp.topic for tp in app.consumer.assignment() if tp.topic.startswith(settings.topic_prefix)})
+        return self.json({"status": "ok", "ready": ready, "app": settings.app_id, "inputs": inputs})
 
 
 @app.page("/api/campaigns/{campaign_id}")

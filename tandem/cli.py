@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import sys
 
+from connectors.jira.cli import jira
 from connectors.sandbox.cli import sandbox
+from tandem.actions import goals, links
 from tandem.kafka.cli import kafka
+from tandem.replay.cli import replay
 from tandem.settings import SettingsError, get_settings
 
 FAUST_LEVELS = {"debug": "debug", "info": "info", "warning": "warn", "error": "error"}
@@ -33,7 +36,7 @@ def main() -> None:
 
     from faust.cli.faust import cli as faust_cli
 
-    for command in (kafka, sandbox):
+    for command in (kafka, sandbox, replay, links, goals, jira):
         faust_cli.add_command(command)
     app.main()
 

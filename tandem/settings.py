@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     """Log level of the worker."""
 
+    tick_seconds: float = Field(default=3600.0, gt=0)
+    """Interval of the clock ticks that drive time-based rules (design §4: 1 h)."""
+
+    commit_interval: float = Field(default=2.8, gt=0, le=60)
+    """Seconds between consumer offset commits (a replay uses a short one to see when the pipeline is quiet)."""
+
     api_tokens: CsvSecrets = Field(default_factory=list)
     """Bearer tokens accepted by the REST API, comma-separated. Empty: the API answers 401 to everyone."""
 
@@ -150,6 +156,98 @@ class Settings(BaseSettings):
 
     jira_story_points_field: str = Field(default="customfield_10016", pattern=r"^customfield_\d+$")
     """Jira field holding story points (the size of a work item)."""
+
+    # --- Connectors ----------------------------------------------------------------------------------
+    mode: Literal["live", "replay"] = "live"
+    """`live`: the worker polls HubSpot and Jira on its own timers. `replay`: the replayer drives the sources."""
+
+    hubspot_poll_seconds: float = Field(default=60.0, gt=0, le=86400)
+    """Seconds between incremental polls of HubSpot campaigns (leader only)."""
+
+    jira_poll_seconds: float = Field(default=60.0, gt=0, le=86400)
+    """Seconds between incremental polls of Jira issues (leader only)."""
+
+    reconcile_seconds: float = Field(default=3600.0, gt=0, le=7 * 86400)
+    """Seconds between full id listings that find deleted campaigns and issues (tombstones)."""
+
+    hubspot_lookback_seconds: float = Field(default=120.0, ge=0, le=86400)
+    """Incremental HubSpot polls re-read campaigns updated this long before the cursor (repeats are dropped)."""
+
+    jira_lookback_seconds: float = Field(default=300.0, ge=60, le=86400)
+    """Incremental Jira polls re-read issues updated this long before the cursor (JQL has minute precision)."""
+
+    hubspot_requests_per_10s: int = Field(default=180, ge=1, le=10000)
+    """Tandem's own cap on HubSpot requests per rolling 10 s (HubSpot allows 100 or 190 per app)."""
+
+    jira_requests_per_second: float = Field(default=95.0, gt=0, le=10000)
+    """Tandem's own cap on Jira requests per second, per endpoint (Jira's burst buckets are per endpoint)."""
+
+    connector_threads: int = Field(default=16, ge=1, le=256)
+    """Concurrent HTTP calls per API (the vendor clients are synchronous and run in threads)."""
+
+    http_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    """Timeout of every HTTP call to HubSpot and Jira."""
+
+    http_max_attempts: int = Field(default=8, ge=1, le=100)
+    """Attempts per HTTP call on 429, 5xx and network errors before the call fails for good."""
+
+    http_max_backoff_seconds: float = Field(default=60.0, gt=0, le=3600)
+    """Longest pause between two attempts (also the cap on a server's `Retry-After`)."""
+
+    hubspot_owners_refresh_seconds: float = Field(default=3600.0, gt=0, le=7 * 86400)
+    """How long resolved HubSpot owners (name, email) are cached before the list is read again."""
+
+    hubspot_webhook_secret: SecretStr | None = None
+    """Client secret of the HubSpot app whose webhooks Tandem receives (signature v3)."""
+
+    jira_remote_links: Literal["changed", "off"] = "changed"
+    """`changed`: read remote links of every issue whose `updated` moved (one request per issue); `off`: never."""
+
+    # --- Notifications (design §4, Alerts) ----------------------------------------------------------
+    notify_email: bool = True
+    """Send alerts, wins and digests by email (SMTP)."""
+
+    smtp_host: str = "127.0.0.1"
+    """SMTP server that relays Tandem's email."""
+
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    """SMTP server port (587 with STARTTLS, 465 with TLS)."""
+
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    """How the SMTP connection is protected: `none`, `starttls` or implicit `tls`."""
+
+    smtp_username: str | None = None
+    """SMTP user name, when the server requires authentication."""
+
+    smtp_password: SecretStr | None = None
+    """SMTP password."""
+
+    smtp_from: str = Field(default="Tandem <tandem@localhost>", min_length=3)
+    """The From address of Tandem's email."""
+
+    smtp_timeout: float = Field(default=10.0, gt=0, le=300)
+    """Seconds an SMTP conversation may take before it counts as failed (and is retried)."""
+
+    slack_webhooks: dict[str, SecretStr] = Field(default_factory=dict)
+    """Slack incoming webhooks per team, JSON: `{"marketing": "https://hooks.slack.com/...", "WEB": "..."}`;
+    a message goes to `marketing` and to the team of each Jira project of the goal's top-level items."""
+
+    notify_jira_comments: bool = False
+    """Also comment on the goal's top-level Jira items."""
+
+    notify_hubspot_tasks: bool = False
+    """Also create a HubSpot task for the campaign owner when a critical signal opens or escalates."""
+
+    people: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Addresses per person, JSON keyed by Jira account id, HubSpot owner id or email:
+    `{"u-7": {"email": "kim@acme.test", "slack": "@kim"}}` (for people the tools know no email of)."""
+
+    quiet_hours: dict[str, str] = Field(default_factory=dict)
+    """Quiet hours per person (email or id), JSON: `{"ivan@acme.test": "20:00-08:00 Europe/Berlin"}`;
+    messages to them wait until the quiet hours end, never dropped."""
+
+    dashboard_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    """Public URL of Tandem's dashboard, linked from every message."""
 
     # --- Rules (design §4) -------------------------------------------------------------------------
     risk_horizon_days: int = Field(default=45, ge=0, le=3650)
@@ -202,6 +300,18 @@ class Settings(BaseSettings):
 
     suggestion_threshold: float = Field(default=0.85, ge=0, le=1)
     """Least name similarity (0-1) for a work item to be suggested as a campaign's link."""
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours_parse(cls, value: dict[str, str]) -> dict[str, str]:
+        from tandem.quiet_hours import parse_quiet_hours
+
+        for person, spec in value.items():
+            try:
+                parse_quiet_hours(spec)
+            except ValueError as exc:
+                raise ValueError(f"{person}: {exc}") from None
+        return value
 
     @field_validator("jira_projects", mode="before")
     @classmethod

@@ -7,19 +7,13 @@ in a temporary directory (jars from the per-user cache, resolved once) and stopp
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 
 import pytest
 
 from tandem.kafka.launcher import LocalKafka
+from tandem.replay.worker import free_port
 from tandem.settings import load_settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -35,6 +36,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+READ_ONLY_POSTS = re.compile(
+    r"^(/rest/api/[23]/search(/jql|/approximate-count)?|/rest/api/3/changelog/bulkfetch"
+    r"|/marketing/v3/campaigns/batch/read|/crm/v3/objects/\w+/(batch/read|search))$"
+)
+"""POST endpoints that only read (searches, bulk reads): not writes, so not in the write log."""
+
+
+def is_write(method: str, path: str) -> bool:
+    """True for a request that changes something at the vendor."""
+    return method in MUTATING_METHODS and not (method == "POST" and READ_ONLY_POSTS.match(path))
+
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Gate = Callable[[web.Request], web.Response | None]
@@ -169,7 +181,7 @@ def vendor_middlewares(
         if request.path.startswith(CONTROL_PREFIX):
             return await handler(request)
         at = world.clock.now()
-        mutating = request.method in MUTATING_METHODS
+        mutating = is_write(request.method, request.path)
         body = _parse_body(await request.read(), request.content_type) if mutating else None
         response = await world.faults.intercept(system, request)
         if response is None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from streams.goal_logic import apply_campaign, apply_message, evaluate, person_id
+from streams.audience import identity
+from streams.goal_logic import apply_campaign, apply_message, evaluate
 from streams.records import CampaignSnapshot, GoalMessage, Person, WorkItemSnapshot
 from streams.rules.config import RuleConfig
 from streams.state import GoalState
@@ -152,5 +153,5 @@ def test_a_win_is_announced_once_when_everything_is_done_before_launch() -> None
 
 
 def test_a_person_is_one_identity_across_tools_by_email() -> None:
-    assert person_id(Person(id="101", email="Maria@Acme.test")) == person_id(Person(id="u-7", email="maria@acme.test"))
-    assert person_id(Person(id="u-3")) == "u-3"
+    assert identity(Person(id="101", email="Maria@Acme.test")) == identity(Person(id="u-7", email="maria@acme.test"))
+    assert identity(Person(id="u-3")) == "u-3"

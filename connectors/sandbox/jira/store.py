@@ -252,7 +252,18 @@ class JiraStore:
         return iter(list(self.issues.values()))
 
     def children(self, issue: Issue) -> list[Issue]:
-        return [child for child in self.issues.values() if child.parent_id == issue.id]
+        """The issue's children, from an index rebuilt whenever the store changed (rendering an issue asks
+        for its children, so a scan per call made one 100-issue page cost 100 full scans)."""
+        with self._lock:
+            cached = self.read_cache.get("children")
+            if cached is None or cached[0] != self.version:
+                by_parent: dict[int, list[Issue]] = {}
+                for child in self.issues.values():
+                    if child.parent_id is not None:
+                        by_parent.setdefault(child.parent_id, []).append(child)
+                cached = (self.version, by_parent)
+                self.read_cache["children"] = cached
+            return list(cached[1].get(issue.id, []))
 
     def user(self, account_id: str | None) -> User | None:
         if account_id is None:

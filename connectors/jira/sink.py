@@ -1,0 +1,82 @@
+"""Writes into Jira, each idempotent on its own where Jira allows it:
+
+- remote link: upsert by `globalId` (Jira replaces the link with that id);
+- labels: `update.labels` add/remove operations (adding a present label or removing an absent one is a no-op);
+- fields: `fields` set to values (setting the same value twice changes nothing);
+- comment (ADF): Jira has no idempotency key, so the comment carries its key in a last paragraph
+  (`tandem:<key>`) and the sink looks for it among the issue's latest comments before posting.
+The sync agent also records every done key, so a repeated command does not reach Jira at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from connectors.jira.api import JiraApi
+
+log = logging.getLogger(__name__)
+
+MARKER_PREFIX = "tandem:"
+
+
+def text_document(text: str, idempotency_key: str | None = None) -> dict[str, Any]:
+    """Plain text (paragraphs split on blank lines) as an Atlassian Document Format document, with the marker."""
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    content: list[dict[str, Any]] = [
+        {"type": "paragraph", "content": [{"type": "text", "text": paragraph}]} for paragraph in paragraphs
+    ]
+    if idempotency_key:
+        content.append(
+            {
+                "type": "paragraph",
+                "content": [{"type": "text", "text": f"{MARKER_PREFIX}{idempotency_key}", "marks": [{"type": "code"}]}],
+            }
+        )
+    return {"type": "doc", "version": 1, "content": content}
+
+
+def document_text(document: Any) -> str:
+    """All text nodes of an ADF document, concatenated (for finding markers)."""
+    if isinstance(document, str):
+        return document
+    if isinstance(document, dict):
+        text = document.get("text")
+        own = text if isinstance(text, str) else ""
+        return own + " ".join(document_text(child) for child in document.get("content") or [])
+    return ""
+
+
+class JiraSink:
+    def __init__(self, api: JiraApi) -> None:
+        self.api = api
+
+    async def comment(self, key: str, text_or_document: str | dict[str, Any], idempotency_key: str) -> bool:
+        """Post the comment unless one carrying `idempotency_key` exists; True when posted."""
+        marker = f"{MARKER_PREFIX}{idempotency_key}"
+        existing = await self.api.comments(key)
+        if any(marker in document_text(c.get("body")) for c in existing.get("comments") or []):
+            log.info("jira: comment %s already on %s", idempotency_key, key)
+            return False
+        if isinstance(text_or_document, str):
+            document = text_document(text_or_document, idempotency_key)
+        else:
+            document = dict(text_or_document)
+            document["content"] = [*document.get("content", []), *text_document("", idempotency_key)["content"]]
+        await self.api.add_comment(key, document)
+        return True
+
+    async def upsert_remote_link(self, key: str, global_id: str, url: str, title: str) -> None:
+        await self.api.upsert_remote_link(key, global_id, url, title)
+
+    async def add_labels(self, key: str, labels: list[str]) -> None:
+        await self.api.edit_issue(key, update={"labels": [{"add": label} for label in labels]})
+
+    async def remove_labels(self, key: str, labels: list[str]) -> None:
+        await self.api.edit_issue(key, update={"labels": [{"remove": label} for label in labels]})
+
+    async def update_fields(self, key: str, fields: dict[str, Any]) -> None:
+        await self.api.edit_issue(key, fields=fields)
+
+
+__all__ = ["JiraSink", "document_text", "text_document"]

@@ -1,0 +1,100 @@
+"""Notifications into words: a subject, plain text, HTML and Slack blocks, from the templates in
+`templates/` (design §4: every message says what the change means for the launch and for the work, with
+links into both tools)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from streams.records import GoalSummary, Notification, Person
+
+KIND_WORDS = {"opened": "New", "escalated": "Worse", "reminder": "Still open", "resolved": "Resolved"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    slack_blocks: list[dict[str, Any]]
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("connectors.notify", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+@lru_cache(maxsize=1)
+def rule_texts() -> dict[str, dict[str, str]]:
+    text = resources.files("connectors.notify").joinpath("templates/rules.yaml").read_text()
+    loaded: dict[str, dict[str, str]] = yaml.safe_load(text)
+    return loaded
+
+
+def _names(people: list[Person]) -> str:
+    return ", ".join(person.name or person.email or person.id for person in people)
+
+
+def _progress(goal: GoalSummary | None) -> str:
+    if goal is None or goal.progress is None:
+        return "no linked work"
+    p = goal.progress
+    size = f"{p.size_done:g} of {p.size_total:g} points" if p.size_total else ""
+    return f"{p.items_done} of {p.items_total} items done" + (f" ({size})" if size else "")
+
+
+def headline(n: Notification) -> str:
+    name = (n.goal.name if n.goal and n.goal.name else None) or n.campaign or ""
+    if n.kind == "win":
+        return f"Win: {name} is ready for launch"
+    if n.kind == "digest":
+        return f"Your week in Tandem: {len(n.goals)} goal{'s' if len(n.goals) != 1 else ''}"
+    rule = rule_texts().get(n.rule or "", {})
+    severity = f" ({n.severity})" if n.severity else ""
+    return f"{KIND_WORDS.get(n.kind, n.kind.title())}{severity}: {name} — {rule.get('title', n.rule)}"
+
+
+def _what(n: Notification) -> str:
+    rule = rule_texts().get(n.rule or "", {}).get("title", n.rule or "")
+    return {
+        "opened": f"Tandem noticed that {rule}.",
+        "escalated": f"It got worse: {rule} (now {n.severity}).",
+        "reminder": f"Still unresolved: {rule}.",
+        "resolved": f"Resolved: it is no longer the case that {rule}.",
+    }.get(n.kind, rule)
+
+
+def render(n: Notification, dashboard_url: str | None = None) -> Rendered:
+    env = _environment()
+    goal = n.goal
+    context = {
+        "n": n,
+        "goal": goal,
+        "goals": n.goals,
+        "headline": headline(n),
+        "what": _what(n),
+        "rule": rule_texts().get(n.rule or "", {"launch": "", "work": "", "title": ""}),
+        "items": goal.items if goal else [],
+        "progress": _progress if n.kind == "digest" else _progress(goal),
+        "contributors": _names(n.contributors),
+        "dashboard": dashboard_url,
+    }
+    template = {"win": "win", "digest": "digest"}.get(n.kind, "alert")
+    text = env.get_template(f"{template}.txt.j2").render(context)
+    html = env.get_template(f"{template}.html.j2").render(context)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": headline(n)[:150]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": text.split("\n", 2)[-1].strip()[:2900]}},
+    ]
+    return Rendered(subject=headline(n), text=text, html=html, slack_blocks=blocks)

@@ -1,0 +1,29 @@
+"""Slack incoming webhooks (slack_sdk), one per team; the webhook URL is a secret and never logged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from connectors.notify.email import ChannelError
+
+
+class SlackChannel:
+    def __init__(self, webhooks: dict[str, str], timeout: float = 10.0) -> None:
+        self.webhooks = webhooks
+        self.timeout = timeout
+
+    async def send(
+        self, team: str, text: str, blocks: list[dict[str, Any]], metadata: dict[str, Any] | None = None
+    ) -> None:
+        url = self.webhooks.get(team)
+        if url is None:
+            raise ChannelError(f"no Slack webhook for team {team!r}")
+        client = AsyncWebhookClient(url, timeout=int(self.timeout))
+        try:
+            response = await client.send(text=text, blocks=blocks, metadata=metadata)
+        except Exception as exc:  # noqa: BLE001 - aiohttp and slack_sdk errors alike mean "retry later"
+            raise ChannelError(f"Slack webhook for {team}: {type(exc).__name__}") from None
+        if response.status_code != 200:
+            raise ChannelError(f"Slack webhook for {team} answered {response.status_code}")

@@ -1,0 +1,97 @@
+"""What each write-back command does, through the sinks (one function per action).
+
+| system | action | payload |
+| --- | --- | --- |
+| jira | `add_label` | `{"campaign": id}` → label `<TANDEM_JIRA_CAMPAIGN_LABEL_PREFIX><id>`, or `{"labels": [...]}` |
+| jira | `remove_label` | same |
+| jira | `comment` | `{"text": "..."}` or `{"document": ADF}` |
+| jira | `remote_link` | `{"url", "title", "global_id"?}` (global id defaults to the URL) |
+| jira | `update_fields` | `{"fields": {...}}` |
+| hubspot | `update_campaign` | `{"properties": {...}}` |
+| hubspot | `create_task` | `{"owner_id", "subject", "body", "due"?: ISO time (default: the command's time)}` |
+| hubspot | `create_note` | `{"body", "owner_id"?}` |
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from connectors.hubspot.sink import HubSpotSink
+from connectors.jira.sink import JiraSink
+from streams.records import SyncCommand
+from tandem.settings import Settings
+
+
+class CommandError(ValueError):
+    """The command cannot be carried out as given (unknown action, missing payload): dead-letter it."""
+
+
+class ConnectorOff(RuntimeError):
+    """The command's system has no running connector in this worker."""
+
+
+def _labels(command: SyncCommand, settings: Settings) -> list[str]:
+    payload = command.payload
+    if isinstance(payload.get("labels"), list) and payload["labels"]:
+        return [str(label) for label in payload["labels"]]
+    if payload.get("campaign"):
+        return [f"{settings.jira_campaign_label_prefix}{payload['campaign']}"]
+    raise CommandError(f"{command.action} needs payload.campaign or payload.labels")
+
+
+def _need(payload: dict[str, Any], name: str, action: str) -> Any:
+    if payload.get(name) in (None, "", {}):
+        raise CommandError(f"{action} needs payload.{name}")
+    return payload[name]
+
+
+async def execute(
+    command: SyncCommand, settings: Settings, jira: JiraSink | None, hubspot: HubSpotSink | None
+) -> dict[str, Any]:
+    """Carry out `command`; returns what the sink reported (for the log). Raises on failure."""
+    payload = command.payload
+    if command.system == "jira":
+        if jira is None:
+            raise ConnectorOff("the Jira connector is off (TANDEM_JIRA_URL/EMAIL/API_TOKEN)")
+        key = command.target
+        if command.action == "add_label":
+            await jira.add_labels(key, _labels(command, settings))
+        elif command.action == "remove_label":
+            await jira.remove_labels(key, _labels(command, settings))
+        elif command.action == "comment":
+            body = payload.get("document") or _need(payload, "text", "comment")
+            return {"posted": await jira.comment(key, body, command.idempotency_key)}
+        elif command.action == "remote_link":
+            url = str(_need(payload, "url", "remote_link"))
+            title = str(payload.get("title") or url)
+            await jira.upsert_remote_link(key, str(payload.get("global_id") or url), url, title)
+        elif command.action == "update_fields":
+            await jira.update_fields(key, dict(_need(payload, "fields", "update_fields")))
+        else:
+            raise CommandError(f"unknown jira action {command.action!r}")
+        return {}
+    if command.system == "hubspot":
+        if hubspot is None:
+            raise ConnectorOff("the HubSpot connector is off (TANDEM_HUBSPOT_TOKEN)")
+        if command.action == "update_campaign":
+            properties = {str(k): str(v) for k, v in dict(_need(payload, "properties", "update_campaign")).items()}
+            return await hubspot.update_campaign(command.target, properties)
+        if command.action == "create_task":
+            due = datetime.fromisoformat(str(payload["due"])) if payload.get("due") else command.at
+            return await hubspot.create_task(
+                str(_need(payload, "owner_id", "create_task")),
+                str(_need(payload, "subject", "create_task")),
+                str(payload.get("body") or ""),
+                due,
+            )
+        if command.action == "create_note":
+            owner = payload.get("owner_id")
+            return await hubspot.create_note(
+                str(_need(payload, "body", "create_note")), command.at, str(owner) if owner else None
+            )
+        raise CommandError(f"unknown hubspot action {command.action!r}")
+    raise CommandError(f"unknown system {command.system!r}")
+
+
+__all__ = ["CommandError", "ConnectorOff", "execute"]

@@ -1,0 +1,83 @@
+"""The weekly digest agent (design §4): every owner with at least one goal gets, at the first tick at or
+after `digest_day` `digest_hour` in `timezone`, each goal's status, progress, forecast and what changed.
+
+The goal agent tells each owner about the goals they own (`owner-goals`, keyed by the owner's identity);
+this agent keeps them per owner and, on ticks, sends the digests that are due (once both sources have
+finished their first full sync).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from streams import deadletter, topics
+from streams.app import app, settings
+from streams.audience import Directory
+from streams.digest_logic import digest_for
+from streams.records import OwnerGoal, Tick, decode
+from streams.rules.config import RuleConfig
+from streams.snapshots import check_key
+from streams.state import OwnerState, PartitionClock
+
+RULES = RuleConfig.from_settings(settings)
+DIRECTORY = Directory(settings.people)
+
+owner_table = app.Table(
+    "owners",
+    key_type=str,
+    value_type=OwnerState,
+    partitions=settings.partitions,
+    help="Each owner's goals and last digest, by the owner's identity.",
+)
+digest_clock = app.Table(
+    "digest-clock",
+    key_type=str,
+    value_type=PartitionClock,
+    partitions=settings.partitions,
+    help="The latest tick of each partition of the digest agent and the owners living in it.",
+)
+
+
+async def take_owner_goal(event: Any, clock: PartitionClock) -> None:
+    message = decode(OwnerGoal, event.value)
+    check_key(event.key, message.owner)
+    state = owner_table.get(message.owner) or OwnerState(owner=message.owner, person=message.person)
+    goals = dict(state.goals)
+    if message.goal is None:
+        goals.pop(message.campaign, None)
+    else:
+        goals[message.campaign] = message.goal
+    owner_table[message.owner] = state.derive(person=message.person, goals=goals)
+    if message.owner not in clock.goals:
+        digest_clock[str(clock.partition)] = clock.derive(goals=sorted({*clock.goals, message.owner}))
+
+
+async def take_tick(event: Any, clock: PartitionClock) -> None:
+    tick = decode(Tick, event.value)
+    clock = clock.derive(now=tick.now, hubspot_synced=tick.hubspot_synced, jira_synced=tick.jira_synced)
+    digest_clock[str(clock.partition)] = clock
+    if not (tick.hubspot_synced and tick.jira_synced):
+        return
+    for owner in clock.goals:
+        state = owner_table.get(owner)
+        if state is None:
+            continue
+        state, notification = digest_for(state, tick.now, RULES, DIRECTORY)
+        if notification is not None:
+            owner_table[owner] = state
+            await topics.notifications.send(key=notification.key, value=notification)
+
+
+async def take(event: Any) -> None:
+    partition = event.message.partition
+    clock = digest_clock.get(str(partition)) or PartitionClock(partition=partition)
+    if event.message.topic == topics.ticks.get_topic_name():
+        await take_tick(event, clock)
+    else:
+        await take_owner_goal(event, clock)
+
+
+@app.agent(topics.digest_inputs, name="digest")
+async def digest_agent(stream: Any) -> None:
+    async for event in stream.events():
+        await deadletter.process(event, "digest", take)

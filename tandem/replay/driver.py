@@ -1,0 +1,340 @@
+"""`tandem replay`: a scenario through the whole pipeline, on the scenario's clock (design §5).
+
+Starts what is missing — a local broker through the launcher, both sandboxes seeded from the scenario, a
+worker in replay mode with topics and consumer group of its own — then drives the clock: at each
+timeline step it changes the sandboxes (or sends a person's command), lets the sources poll as they
+would have, sends ticks, and waits until the pipeline is quiet; between steps it sends a tick every
+`tick_seconds`. At the end it writes the report from what flowed, and stops what it started.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from connectors.sandbox.runner import RunningSandboxes, start_sandboxes
+from connectors.sandbox.scenario import Scenario, Step
+from streams.records import GoalMessage, GoalSummary, SignalRecord, Tick, decode
+from streams.topic_admin import ensure_topics
+from tandem.kafka.launcher import LocalKafka, broker_answers
+from tandem.replay.kafka_io import RecordWriter, read_all
+from tandem.replay.quiet import PipelineWatch
+from tandem.replay.receivers import Receivers
+from tandem.replay.report import build_report
+from tandem.replay.worker import WorkerProcess, free_port
+from tandem.settings import Settings, env_name, load_settings
+
+log = logging.getLogger(__name__)
+
+INPUT_TOPICS = (
+    "campaigns",
+    "workitems",
+    "item-events",
+    "goal-events",
+    "ticks",
+    "sync",
+    "signals",
+    "notifications",
+    "owner-goals",
+)
+SETTLE_ROUNDS = 5
+
+
+def env_value(value: Any) -> str:
+    """A settings value as its environment variable spells it."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, list | tuple | set | frozenset):
+        return ",".join(env_value(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps({str(k): env_value(v) if isinstance(v, SecretStr) else v for k, v in value.items()})
+    return str(value)
+
+
+def tick_times(after: datetime, until: datetime, every: timedelta, origin: datetime) -> list[datetime]:
+    """The tick instants `origin + k·every` in (after, until)."""
+    if until <= after:
+        return []
+    k = (after - origin) // every + 1
+    times = []
+    while (at := origin + k * every) < until:
+        times.append(at)
+        k += 1
+    return times
+
+
+def step_groups(timeline: list[Step]) -> list[tuple[datetime, list[Step]]]:
+    """Timeline steps grouped by their instant, in order."""
+    groups: list[tuple[datetime, list[Step]]] = []
+    for step in timeline:
+        assert step.at is not None, "scenario steps carry their time"
+        if groups and groups[-1][0] == step.at:
+            groups[-1][1].append(step)
+        else:
+            groups.append((step.at, [step]))
+    return groups
+
+
+def describe(step: Step) -> str:
+    return " ".join(part for part in (step.system, step.action, step.target) if part)
+
+
+@dataclass
+class Replay:
+    scenario: Scenario
+    say: Callable[[str], None] = print
+    partitions: int = 4
+    keep_dir: bool = False
+    started_at: float = field(default_factory=time.monotonic)
+
+    async def run(self) -> dict[str, Any]:
+        async with AsyncExitStack() as stack:
+            workdir = Path(tempfile.mkdtemp(prefix=f"tandem-replay-{self.scenario.name}-"))
+            if not self.keep_dir:
+                stack.callback(shutil.rmtree, workdir, True)
+            bootstrap = self._broker(stack, workdir)
+            sandboxes = await start_sandboxes(self.scenario)
+            stack.push_async_callback(sandboxes.stop)
+            self.say(f"sandboxes: HubSpot {sandboxes.hubspot_url}, Jira {sandboxes.jira_url}")
+            receivers = Receivers()
+            await receivers.start()
+            stack.push_async_callback(receivers.stop)
+            settings, env = self._settings(bootstrap, sandboxes, receivers, workdir)
+            await ensure_topics(bootstrap, {settings.topic(name): self.partitions for name in INPUT_TOPICS})
+            worker = WorkerProcess(
+                env,
+                web_port=settings.web_port,
+                api_token=settings.api_tokens[0].get_secret_value(),
+                log_dir=workdir / "logs",
+            )
+            stack.callback(worker.stop)
+            health = worker.start()
+            self.say(f"worker ready ({self._elapsed()}); consumer group {settings.app_id}")
+            watch = PipelineWatch(
+                bootstrap, settings.app_id, health.get("inputs") or [settings.topic(name) for name in INPUT_TOPICS]
+            )
+            await watch.start()
+            stack.push_async_callback(watch.stop)
+            writer = RecordWriter(bootstrap)
+            await writer.start()
+            stack.push_async_callback(writer.stop)
+            pipeline = await self._pipeline(stack, settings, sandboxes, writer, watch)
+            await pipeline.drive(self.scenario, self.say)
+            report = await self._report(bootstrap, settings, sandboxes, receivers)
+            self.say(f"replayed {self.scenario.name} in {self._elapsed()}")
+            return report
+
+    def _elapsed(self) -> str:
+        return f"{time.monotonic() - self.started_at:.1f}s"
+
+    def _broker(self, stack: AsyncExitStack, workdir: Path) -> str:
+        base = load_settings()
+        if base.kafka_bootstrap_servers:
+            return base.kafka_bootstrap_servers
+        local = LocalKafka.from_settings(base, say=self.say)
+        if local.status().running and broker_answers(local.bootstrap):
+            return local.bootstrap
+        # No broker given and none running: start one of our own, on free ports, for this replay only.
+        own = LocalKafka(
+            home=workdir / "kafka",
+            cache_dir=base.cache_dir,
+            port=free_port(),
+            controller_port=free_port(),
+            heap=base.kafka_heap,
+            say=self.say,
+        )
+        own.start()
+        stack.callback(own.stop)
+        return own.bootstrap
+
+    def _settings(
+        self, bootstrap: str, sandboxes: RunningSandboxes, receivers: Receivers, workdir: Path
+    ) -> tuple[Settings, dict[str, str]]:
+        replay_id = f"replay-{self.scenario.name}-{secrets.token_hex(3)}"
+        credentials = sandboxes.credentials
+        jira = self.scenario.section("jira")
+        hubspot = self.scenario.section("hubspot")
+        overrides: dict[str, Any] = {
+            "kafka_bootstrap_servers": bootstrap,
+            "app_id": replay_id,
+            "topic_prefix": f"{replay_id}.",
+            "partitions": self.partitions,
+            "mode": "replay",
+            "commit_interval": 0.05,
+            "data_dir": workdir / "data",
+            "web_port": free_port(),
+            "api_tokens": [secrets.token_urlsafe(16)],
+            "hubspot_base_url": sandboxes.hubspot_url,
+            "hubspot_token": credentials.hubspot_token,
+            "jira_url": sandboxes.jira_url,
+            "jira_email": credentials.jira_email,
+            "jira_api_token": credentials.jira_token,
+            "jira_projects": [project["key"] for project in jira.get("projects", [])],
+        }
+        if hubspot.get("portal_id"):
+            overrides["hubspot_portal_id"] = hubspot["portal_id"]
+        overrides.update(self.scenario.settings)
+        # Notifications reach the replay's own receivers; a scenario names the Slack teams it wants.
+        overrides.update(
+            {
+                "smtp_host": "127.0.0.1",
+                "smtp_port": receivers.smtp_port,
+                "smtp_security": "none",
+                "smtp_username": None,
+                "smtp_password": None,
+            }
+        )
+        overrides["slack_webhooks"] = {team: receivers.slack_url(team) for team in overrides.get("slack_webhooks", {})}
+        settings = load_settings(**overrides)
+        env = dict(os.environ)
+        for name, value in overrides.items():
+            if value is None:
+                env.pop(env_name(name), None)
+            else:
+                env[env_name(name)] = env_value(value)
+        return settings, env
+
+    async def _pipeline(
+        self,
+        stack: AsyncExitStack,
+        settings: Settings,
+        sandboxes: RunningSandboxes,
+        writer: RecordWriter,
+        watch: PipelineWatch,
+    ) -> Pipeline:
+        from connectors.cursors import CursorStore
+        from connectors.hubspot.source import HubSpotSource
+        from connectors.jira.source import JiraSource
+        from connectors.kafka_sink import KafkaSink
+
+        sink = KafkaSink(settings.bootstrap_servers, settings.topic_prefix)
+        await sink.start()
+        stack.push_async_callback(sink.stop)
+        cursors = CursorStore(sink, replication_factor=settings.replication_factor)
+        clock = sandboxes.world.clock.now
+        hubspot = HubSpotSource(settings, sink, cursors, clock=clock)
+        jira = JiraSource(settings, sink, cursors, clock=clock)
+        stack.push_async_callback(hubspot.close)
+        stack.push_async_callback(jira.close)
+        return Pipeline(settings, sandboxes, writer, watch, hubspot, jira)
+
+    async def _report(
+        self, bootstrap: str, settings: Settings, sandboxes: RunningSandboxes, receivers: Receivers
+    ) -> dict[str, Any]:
+        goals: dict[str, GoalSummary] = {}
+        for key, value in await read_all(bootstrap, settings.topic("goals")):
+            if key is None:
+                continue
+            if value is None or value == b"null":
+                goals.pop(key, None)
+            else:
+                goals[key] = decode(GoalSummary, value)
+        signals = [
+            decode(SignalRecord, value)
+            for _, value in await read_all(bootstrap, settings.topic("signals"))
+            if value is not None
+        ]
+        writes = [write.to_json() for write in sandboxes.world.writes.entries()]
+        return build_report(self.scenario.name, goals, signals, writes, receivers.notifications())
+
+
+@dataclass
+class Pipeline:
+    """The running pipeline as the replayer drives it."""
+
+    settings: Settings
+    sandboxes: RunningSandboxes
+    writer: RecordWriter
+    watch: PipelineWatch
+    hubspot: Any
+    jira: Any
+
+    async def drive(self, scenario: Scenario, say: Callable[[str], None]) -> None:
+        clock = self.sandboxes.world.clock
+        every = timedelta(seconds=self.settings.tick_seconds)
+        clock.set(scenario.start)
+        await self.hubspot.sync()  # campaigns first: their names are what work items are matched against
+        await self.watch.wait_quiet()
+        await self.settle()
+        await self.tick([scenario.start])
+        now = scenario.start
+        for at, steps in step_groups(scenario.timeline):
+            await self.tick(tick_times(now, at, every, scenario.start))
+            clock.set(at)
+            for step in steps:
+                await self.apply(step)
+            await self.settle()
+            await self.tick([at])
+            say(f"  {at.isoformat()} {', '.join(describe(step) for step in steps)}")
+            now = at
+        await self.tick(
+            [*tick_times(now, scenario.end, every, scenario.start), scenario.end] if scenario.end > now else []
+        )
+
+    async def apply(self, step: Step) -> None:
+        if step.system != "tandem":
+            self.sandboxes.world.apply_step(step)
+            return
+        answer = step.op[step.action]
+        assert step.at is not None
+        message = GoalMessage(
+            kind=step.action,
+            campaign=str(answer["campaign"]),
+            work_item=str(answer["work_item"]),
+            seen_at=step.at,
+            requested_by="replay",
+        )
+        await self.writer.send(self.settings.topic("goal-events"), message.campaign, message)
+
+    async def settle(self) -> None:
+        """Let the sources see the step, and any write-back the pipeline made in reaction, until a round
+        of polls brings nothing new and the pipeline wrote nothing more to the sandboxes."""
+        writes = self.sandboxes.world.writes
+        for _ in range(SETTLE_ROUNDS):
+            written = len(writes.entries())
+            produced = 0
+            for source in (self.hubspot, self.jira):
+                produced += (await source.sync()).produced
+                produced += (await source.reconcile()).produced
+            await self.watch.wait_quiet()
+            if produced == 0 and len(writes.entries()) == written:
+                return
+
+    async def tick(self, times: list[datetime]) -> None:
+        """Ticks at each instant, to every partition, then wait until they are processed."""
+        if not times:
+            return
+        clock = self.sandboxes.world.clock
+        items = []
+        for at in times:
+            for partition in range(self.settings.partitions):
+                tick = Tick(
+                    now=at, partition=partition, hubspot_synced=self.hubspot.synced, jira_synced=self.jira.synced
+                )
+                items.append((self.settings.topic("ticks"), str(partition), tick, partition))
+        await self.writer.send_all(items)
+        if times[-1] > clock.now():
+            clock.set(times[-1])
+        await self.watch.wait_quiet()
+
+
+async def replay(scenario: Scenario, say: Callable[[str], None] = print) -> dict[str, Any]:
+    """Replay a scenario; its report."""
+    return await Replay(scenario, say=say).run()
+
+
+def write_report(report: dict[str, Any], path: Path) -> None:
+    path.write_text(json.dumps(report, indent=2) + "\n")

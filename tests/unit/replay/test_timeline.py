@@ -1,0 +1,35 @@
+"""How the replayer walks the scenario clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pydantic import SecretStr
+
+from tandem.replay.driver import env_value, tick_times
+
+START = datetime(2027, 1, 4, 9, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+def test_ticks_fall_on_the_hour_grid_from_the_start() -> None:
+    assert tick_times(START, START + 3 * HOUR, HOUR, START) == [START + HOUR, START + 2 * HOUR]
+
+
+def test_ticks_resume_on_the_grid_after_an_off_grid_step() -> None:
+    after = START + timedelta(minutes=90)
+    assert tick_times(after, START + 4 * HOUR, HOUR, START) == [START + 2 * HOUR, START + 3 * HOUR]
+
+
+def test_no_ticks_in_an_empty_span() -> None:
+    assert tick_times(START, START, HOUR, START) == []
+
+
+def test_settings_values_are_spelled_as_environment_variables() -> None:
+    assert env_value(["WEB", "APP"]) == "WEB,APP"
+    assert env_value(SecretStr("s3cret")) == "s3cret"
+    assert env_value(0.05) == "0.05"
+
+
+def test_mappings_are_spelled_as_json() -> None:
+    assert env_value({"marketing": SecretStr("http://hook")}) == '{"marketing": "http://hook"}'
