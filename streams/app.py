@@ -73,6 +73,8 @@ def create_app(settings: Settings) -> TandemApp:
         producer_acks=-1,  # a record counts as sent only once every in-sync replica has it
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=settings.commit_interval,
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout / 3),
         web_enabled=True,
         web_port=settings.web_port,
         web_bind=settings.web_bind,

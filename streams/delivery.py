@@ -92,7 +92,8 @@ def units(n: Notification, now: datetime) -> tuple[list[str], list[tuple[str, da
                 later.append((f"email:{identity(person)}", until))
         if awake:
             now_units.append("email")
-    now_units += [f"slack:{team}" for team in slack_teams(n)]
+    if n.kind != "digest":  # a digest is personal: email only
+        now_units += [f"slack:{team}" for team in slack_teams(n)]
     if settings.notify_jira_comments and n.kind != "digest":
         now_units += [f"jira_comment:{key}" for key in n.jira_issues]
     if settings.notify_hubspot_tasks and n.kind in ("opened", "escalated") and n.severity == "critical" and n.goal:
@@ -188,7 +189,8 @@ async def take_tick(event: Any, clock: PartitionClock) -> None:
     if not due:
         return
     pending[partition] = waiting.derive(entries=[entry for entry in waiting.entries if entry.due > tick.now])
-    await _all(deliver(entry.notification, entry.unit, tick.now, event.message) for entry in due)
+    # Each goes out as of the end of its quiet hours (the tick only notices that time has come).
+    await _all(deliver(entry.notification, entry.unit, entry.due, event.message) for entry in due)
 
 
 async def _all(jobs: Any) -> None:

@@ -90,7 +90,7 @@ def show(campaign: str | None, as_json: bool) -> None:
     if campaign and not selected:
         raise click.ClickException(f"no goal for campaign {campaign}")
     if as_json:
-        click.echo(json.dumps([goal.to_representation() for goal in selected], default=str, indent=2))
+        click.echo(json.dumps([json.loads(goal.dumps()) for goal in selected], indent=2))
         return
     for goal in sorted(selected, key=lambda g: g.campaign):
         progress = goal.progress

@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(default=3600.0, gt=0)
     """Interval of the clock ticks that drive time-based rules (design §4: 1 h)."""
 
+    session_timeout: float = Field(default=60.0, ge=6, le=300)
+    """Seconds without a heartbeat before Kafka gives a dead worker's partitions to the others."""
+
     commit_interval: float = Field(default=2.8, gt=0, le=60)
     """Seconds between consumer offset commits (a replay uses a short one to see when the pipeline is quiet)."""
 

@@ -50,6 +50,7 @@ class Worker:
                 "TANDEM_TABLE_STORE": "rocksdb",
                 "TANDEM_API_TOKENS": self.api_token,
                 "TANDEM_MODE": "replay",  # no pollers, no wall-clock ticks: the test drives the inputs
+                "TANDEM_SESSION_TIMEOUT": "10",  # a killed worker's partitions come back quickly
             }
         )
         env.update(self.extra_env)

@@ -51,6 +51,8 @@ INPUT_TOPICS = (
     "owner-goals",
 )
 SETTLE_ROUNDS = 5
+TICK_BATCH = timedelta(days=1)
+"""Ticks between steps go out a scenario day at a time (what they cause is stamped within that day)."""
 
 
 def env_value(value: Any) -> str:
@@ -74,6 +76,17 @@ def tick_times(after: datetime, until: datetime, every: timedelta, origin: datet
         times.append(at)
         k += 1
     return times
+
+
+def tick_batches(times: list[datetime], span: timedelta) -> list[list[datetime]]:
+    """Consecutive ticks grouped so that each group covers less than `span` of scenario time."""
+    batches: list[list[datetime]] = []
+    for at in times:
+        if batches and at - batches[-1][0] < span:
+            batches[-1].append(at)
+        else:
+            batches.append([at])
+    return batches
 
 
 def step_groups(timeline: list[Step]) -> list[tuple[datetime, list[Step]]]:
@@ -314,21 +327,21 @@ class Pipeline:
                 return
 
     async def tick(self, times: list[datetime]) -> None:
-        """Ticks at each instant, to every partition, then wait until they are processed."""
-        if not times:
-            return
+        """Ticks at each instant, to every partition, a scenario day at a time: the sandbox clock moves to the
+        day's last tick and the pipeline settles before the next day's ticks go out."""
         clock = self.sandboxes.world.clock
-        items = []
-        for at in times:
-            for partition in range(self.settings.partitions):
-                tick = Tick(
-                    now=at, partition=partition, hubspot_synced=self.hubspot.synced, jira_synced=self.jira.synced
-                )
-                items.append((self.settings.topic("ticks"), str(partition), tick, partition))
-        await self.writer.send_all(items)
-        if times[-1] > clock.now():
-            clock.set(times[-1])
-        await self.watch.wait_quiet()
+        for day in tick_batches(times, TICK_BATCH):
+            items = []
+            for at in day:
+                for partition in range(self.settings.partitions):
+                    tick = Tick(
+                        now=at, partition=partition, hubspot_synced=self.hubspot.synced, jira_synced=self.jira.synced
+                    )
+                    items.append((self.settings.topic("ticks"), str(partition), tick, partition))
+            if day[-1] > clock.now():
+                clock.set(day[-1])
+            await self.writer.send_all(items)
+            await self.watch.wait_quiet()
 
 
 async def replay(scenario: Scenario, say: Callable[[str], None] = print) -> dict[str, Any]:

@@ -26,6 +26,7 @@ CHECKED = {
     "spring-launch": {"links", "suggestions", "signals", "goals", "notifications", "reminders", "digests"},
     "drift-rules": None,
     "suggestions": None,
+    "notifications": None,
 }
 
 

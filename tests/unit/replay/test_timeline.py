@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import SecretStr
 
-from tandem.replay.driver import env_value, tick_times
+from tandem.replay.driver import env_value, tick_batches, tick_times
 
 START = datetime(2027, 1, 4, 9, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -33,3 +33,9 @@ def test_settings_values_are_spelled_as_environment_variables() -> None:
 
 def test_mappings_are_spelled_as_json() -> None:
     assert env_value({"marketing": SecretStr("http://hook")}) == '{"marketing": "http://hook"}'
+
+
+def test_ticks_go_out_a_scenario_day_at_a_time() -> None:
+    times = [START + k * HOUR for k in range(50)]
+    batches = tick_batches(times, timedelta(days=1))
+    assert [len(batch) for batch in batches] == [24, 24, 2]
