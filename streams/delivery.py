@@ -27,7 +27,7 @@ from streams import deadletter, topics
 from streams.app import app, settings
 from streams.audience import identity
 from streams.records import Notification, Person, Tick, decode
-from streams.state import Delivery, PartitionClock, PendingDeliveries, PendingDelivery
+from streams.state import Delivery, PendingDeliveries, PendingDelivery
 from tandem.quiet_hours import QuietHours, parse_quiet_hours
 
 log = logging.getLogger(__name__)
@@ -51,14 +51,6 @@ pending = app.Table(
     partitions=settings.partitions,
     help="Delivery units waiting for quiet hours to end, by partition.",
 )
-delivery_clock = app.Table(
-    "delivery-clock",
-    key_type=str,
-    value_type=PartitionClock,
-    partitions=settings.partitions,
-    help="The latest tick each partition of the delivery agent received.",
-)
-
 email = EmailChannel(settings)
 slack = SlackChannel({team: url.get_secret_value() for team, url in settings.slack_webhooks.items()})
 
@@ -163,7 +155,7 @@ async def deliver(n: Notification, unit: str, at: datetime, message: Any) -> Non
     deliveries[key] = Delivery(state="sent", at=at, attempts=attempts)
 
 
-async def take_notification(event: Any, clock: PartitionClock) -> None:
+async def take_notification(event: Any) -> None:
     n = decode(Notification, event.value)
     now = n.at  # delivered as of its cause; only what waits for quiet hours goes out at a later tick
     ready, later = units(n, now)
@@ -180,10 +172,9 @@ async def take_notification(event: Any, clock: PartitionClock) -> None:
         log.warning("%s %s: %s has no email address (set TANDEM_PEOPLE)", n.kind, n.key, person.name or person.id)
 
 
-async def take_tick(event: Any, clock: PartitionClock) -> None:
+async def take_tick(event: Any) -> None:
     tick = decode(Tick, event.value)
     partition = str(event.message.partition)
-    delivery_clock[partition] = clock.derive(now=tick.now)
     waiting = pending.get(partition) or PendingDeliveries()
     due = [entry for entry in waiting.entries if entry.due <= tick.now]
     if not due:
@@ -198,12 +189,10 @@ async def _all(jobs: Any) -> None:
 
 
 async def take(event: Any) -> None:
-    partition = event.message.partition
-    clock = delivery_clock.get(str(partition)) or PartitionClock(partition=partition)
-    handler: Callable[[Any, PartitionClock], Awaitable[None]] = (
+    handler: Callable[[Any], Awaitable[None]] = (
         take_tick if event.message.topic == topics.ticks.get_topic_name() else take_notification
     )
-    await handler(event, clock)
+    await handler(event)
 
 
 @app.agent(topics.delivery_inputs, name="delivery")

@@ -34,7 +34,7 @@ digest_clock = app.Table(
     key_type=str,
     value_type=PartitionClock,
     partitions=settings.partitions,
-    help="The latest tick of each partition of the digest agent and the owners living in it.",
+    help="The owners living in each partition of the digest agent (their digests are due on its ticks).",
 )
 
 
@@ -54,8 +54,6 @@ async def take_owner_goal(event: Any, clock: PartitionClock) -> None:
 
 async def take_tick(event: Any, clock: PartitionClock) -> None:
     tick = decode(Tick, event.value)
-    clock = clock.derive(now=tick.now, hubspot_synced=tick.hubspot_synced, jira_synced=tick.jira_synced)
-    digest_clock[str(clock.partition)] = clock
     if not (tick.hubspot_synced and tick.jira_synced):
         return
     for owner in clock.goals:

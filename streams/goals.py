@@ -114,7 +114,11 @@ async def take_tick(event: Any, clock: PartitionClock) -> None:
 
 
 async def settle(state: GoalState, now: datetime, clock: PartitionClock, effects: Effects | None = None) -> None:
-    """Evaluate a goal at `now`, store it and publish what changed."""
+    """Evaluate a goal at `now`, store it and publish what changed.
+
+    A tick that changes nothing but the evaluation time writes nothing: time only moves forward, so the
+    stored evaluation time is a lower bound that stays valid."""
+    before = state
     ready = clock.hubspot_synced and clock.jira_synced
     state, evaluated = evaluate(state, now, RULES, ready=ready, hubspot_synced=clock.hubspot_synced)
     combined = effects or Effects()
@@ -129,7 +133,8 @@ async def settle(state: GoalState, now: datetime, clock: PartitionClock, effects
         elif state.shown:
             await topics.goals_raw.send(key=state.campaign_id, value=None)  # a tombstone: no goal any more
         state = state.derive(shown=shown)
-    goal_table[state.campaign_id] = state
+    if effects is not None or state.derive(evaluated_at=before.evaluated_at) != before:
+        goal_table[state.campaign_id] = state
 
 
 async def tell_owners(state: GoalState, summary: GoalSummary | None, now: datetime) -> GoalState:

@@ -187,6 +187,7 @@ class Replay:
             "partitions": self.partitions,
             "mode": "replay",
             "commit_interval": 0.05,
+            "table_store": "memory",  # a replay's worker lives minutes: its tables need no disk
             "data_dir": workdir / "data",
             "web_port": free_port(),
             "api_tokens": [secrets.token_urlsafe(16)],
