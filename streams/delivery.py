@@ -25,7 +25,7 @@ from connectors.notify.render import render
 from connectors.notify.slack import SlackChannel
 from streams import deadletter, topics
 from streams.app import app, settings
-from streams.audience import identity
+from streams.audience import Directory, identity
 from streams.records import Notification, Person, Tick, decode
 from streams.state import Delivery, PendingDeliveries, PendingDelivery
 from tandem.quiet_hours import QuietHours, parse_quiet_hours
@@ -33,6 +33,7 @@ from tandem.quiet_hours import QuietHours, parse_quiet_hours
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 4
+DIRECTORY = Directory(settings.people)
 QUIET: dict[str, QuietHours] = {
     person.lower(): parse_quiet_hours(spec) for person, spec in settings.quiet_hours.items()
 }
@@ -93,6 +94,14 @@ def units(n: Notification, now: datetime) -> tuple[list[str], list[tuple[str, da
     return now_units, later
 
 
+def mention_blocks(n: Notification) -> list[dict[str, Any]]:
+    """A context block mentioning the recipients who have a Slack handle in `TANDEM_PEOPLE`."""
+    handles = sorted({h for p in [*n.recipients, *n.unreachable] if (h := DIRECTORY.slack_handle(p))})
+    if not handles:
+        return []
+    return [{"type": "context", "elements": [{"type": "mrkdwn", "text": "cc " + " ".join(handles)}]}]
+
+
 def slack_metadata(n: Notification, at: datetime) -> dict[str, Any]:
     """Message metadata (Slack's `metadata` field) saying which notification a post is."""
     payload = {"key": n.key, "kind": n.kind, "rule": n.rule, "campaign": n.campaign, "at": at.isoformat()}
@@ -112,7 +121,8 @@ async def send_unit(n: Notification, unit: str, at: datetime) -> None:
     if channel == "email":
         await email.send(build_message(n, rendered, _audience(n, unit, at), settings.smtp_from, at))
     elif channel == "slack":
-        await slack.send(target, rendered.text, rendered.slack_blocks, metadata=slack_metadata(n, at))
+        blocks = rendered.slack_blocks + mention_blocks(n)
+        await slack.send(target, rendered.text, blocks, metadata=slack_metadata(n, at))
     elif channel == "jira_comment":
         from connectors.notify.tools import comment_on_jira
 

@@ -108,3 +108,17 @@ def test_a_stale_pid_file_does_not_count_as_running(tmp_path: Path) -> None:
     assert local.running_pid() is None
     assert local.stop() is False
     assert not local.pid_file.exists()
+
+
+def test_a_cluster_id_beginning_with_a_dash_is_passed_as_one_argument(tmp_path: Path, monkeypatch) -> None:
+    local = broker(tmp_path)
+    seen: list[list[str]] = []
+
+    class Done:
+        returncode = 0
+        stdout = stderr = ""
+
+    monkeypatch.setattr(launcher, "_kafka_cluster_id", lambda: "-leading-dash-00000000")
+    monkeypatch.setattr(launcher.subprocess, "run", lambda command, **kwargs: seen.append(command) or Done())
+    local.format("java")
+    assert "--cluster-id=-leading-dash-00000000" in seen[0]

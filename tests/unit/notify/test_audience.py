@@ -64,3 +64,8 @@ def test_people_without_an_email_are_reported_not_dropped() -> None:
 def test_the_directory_gives_an_address_to_someone_the_tools_lack() -> None:
     reachable, unreachable = audience([Person(id="u-9", name="Kim")], Directory({"u-9": {"email": "kim@acme.test"}}))
     assert [p.email for p in reachable] == ["kim@acme.test"] and unreachable == []
+
+
+def test_the_directory_knows_slack_handles_by_id_or_email() -> None:
+    directory = Directory({"u-1": {"slack": "@ivan"}, "maria@acme.test": {"slack": "@maria"}})
+    assert directory.slack_handle(IVAN) == "@ivan" and directory.slack_handle(MARIA) == "@maria"
