@@ -4,11 +4,16 @@ full listing (cursor `<source>.ids`), which reconciliation compares against to f
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from connectors.cursors import CursorStore
 from connectors.idsets import decode_ids, encode_ids
 from connectors.watermark import Watermark
+
+
+def wall_clock() -> datetime:
+    """Now, for a source running live (a replay passes the scenario clock instead)."""
+    return datetime.now(UTC)
 
 
 class Bookkeeping:

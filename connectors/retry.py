@@ -22,6 +22,7 @@ from tenacity import (
 from tenacity.wait import wait_base
 
 from connectors.errors import RetryableApiError
+from tandem.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,11 @@ class RetryPolicy:
     initial_backoff: float = 0.5
     max_backoff: float = 60.0
     jitter: float = 0.5
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        """`TANDEM_HTTP_MAX_ATTEMPTS` attempts, backing off up to `TANDEM_HTTP_MAX_BACKOFF_SECONDS`."""
+        return cls(max_attempts=settings.http_max_attempts, max_backoff=settings.http_max_backoff_seconds)
 
     def backoff(self) -> wait_exponential_jitter:
         return wait_exponential_jitter(multiplier=self.initial_backoff, max=self.max_backoff, jitter=self.jitter)

@@ -53,10 +53,6 @@ def rolling_window_bucket(limit: int, window: float) -> tuple[float, float]:
     return (limit - burst) / window, burst
 
 
-def policy_from(settings: Settings) -> RetryPolicy:
-    return RetryPolicy(max_attempts=settings.http_max_attempts, max_backoff=settings.http_max_backoff_seconds)
-
-
 class HubSpotApi:
     """The HubSpot calls Tandem makes, each `await`-able."""
 
@@ -78,7 +74,7 @@ class HubSpotApi:
             "hubspot",
             limiter_factory=leaky_bucket(*rolling_window_bucket(settings.hubspot_requests_per_10s, 10.0)),
             classify=_classify,
-            policy=policy_from(settings),
+            policy=RetryPolicy.from_settings(settings),
             threads=settings.connector_threads,
         )
 
@@ -169,4 +165,4 @@ class HubSpotApi:
         return data
 
 
-__all__ = ["CAMPAIGNS", "HubSpotApi", "policy_from"]
+__all__ = ["CAMPAIGNS", "HubSpotApi"]

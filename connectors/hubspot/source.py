@@ -16,10 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.bookkeeping import Bookkeeping
+from connectors.bookkeeping import Bookkeeping, wall_clock
 from connectors.cursors import CursorStore
 from connectors.deadletters import dead_letter, object_dead_letter
 from connectors.errors import ObjectError
@@ -38,10 +38,6 @@ TOPIC = "campaigns"
 PAGE = 100
 BATCH_READ = 50
 AGENT = "connectors.hubspot.source"
-
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 class HubSpotSource:

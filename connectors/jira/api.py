@@ -78,7 +78,7 @@ class JiraApi:
                 settings.jira_requests_per_second, min(JIRA_BURST, settings.jira_requests_per_second)
             ),
             classify=_classify,
-            policy=RetryPolicy(max_attempts=settings.http_max_attempts, max_backoff=settings.http_max_backoff_seconds),
+            policy=RetryPolicy.from_settings(settings),
             threads=settings.connector_threads,
         )
 

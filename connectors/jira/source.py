@@ -17,11 +17,11 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from connectors.bookkeeping import Bookkeeping
+from connectors.bookkeeping import Bookkeeping, wall_clock
 from connectors.cursors import CursorStore
 from connectors.deadletters import dead_letter, object_dead_letter
 from connectors.errors import ObjectError, RequestRejected
@@ -49,10 +49,6 @@ PAGE = 100
 ID_PAGE = 5000
 AGENT = "connectors.jira.source"
 ORIGIN = "jira:/rest/api/3/search/jql"
-
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 class JiraSource:

@@ -7,7 +7,6 @@ import asyncio
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
@@ -16,15 +15,12 @@ import pytest
 from aiohttp import web
 from aiosmtpd.controller import Controller
 
-from streams.records import GoalSummary, ItemBrief, Notification, Person, Progress
+from streams.records import Notification
 from tandem.replay.worker import free_port
+from tests.builders import IVAN, MARIA, T, goal_summary
 from tests.worker_process import Worker, produce, read_topic
 
 pytestmark = pytest.mark.integration
-
-T = datetime(2027, 1, 12, 10, tzinfo=UTC)
-MARIA = Person(id="101", email="maria@acme.test", name="Maria Lopez")
-IVAN = Person(id="u-1", email="ivan@acme.test", name="Ivan Petrov")
 
 
 class Inbox:
@@ -80,28 +76,6 @@ async def slack() -> Any:
 
 
 def notification(key: str = "signal:c1:date_conflict:1:opened:0") -> Notification:
-    goal = GoalSummary(
-        campaign="c1",
-        name="Spring Launch 2027",
-        status="at_risk",
-        as_of=T,
-        launch="2027-02-15",
-        owner=MARIA,
-        campaign_url="https://app.hubspot.com/marketing/4242/campaigns/details/c1",
-        progress=Progress(items_done=1, items_total=2, size_done=5.0, size_total=8.0),
-        items=[
-            ItemBrief(
-                key="WEB-1",
-                summary="Landing page",
-                done=False,
-                leaf=True,
-                top_level=True,
-                owner=IVAN,
-                url="https://acme.atlassian.net/browse/WEB-1",
-                due_date="2027-02-20",
-            )
-        ],
-    )
     return Notification(
         key=key,
         kind="opened",
@@ -110,7 +84,7 @@ def notification(key: str = "signal:c1:date_conflict:1:opened:0") -> Notificatio
         severity="warning",
         campaign="c1",
         detail="WEB-1 is due 2027-02-20, after the launch on 2027-02-15.",
-        goal=goal,
+        goal=goal_summary(),
         recipients=[IVAN, MARIA],
         jira_issues=["WEB-1"],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streams.audience import Directory, audience, notification_for
 from streams.records import Person, SignalRecord
-from tests.unit.notify.conftest import IVAN, MARIA, T
+from tests.builders import IVAN, MARIA, T
 
 
 def signal(goal, action: str = "opened", rule: str = "date_conflict", **fields) -> SignalRecord:

@@ -8,7 +8,7 @@ from streams.audience import Directory
 from streams.digest_logic import brief, changes, digest_for, goal_owners
 from streams.rules.config import RuleConfig
 from streams.state import OwnerState
-from tests.unit.notify.conftest import MARIA
+from tests.builders import MARIA
 
 MONDAY_NINE = datetime(2027, 1, 11, 9, tzinfo=UTC)
 

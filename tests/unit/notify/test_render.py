@@ -5,7 +5,7 @@ from __future__ import annotations
 from connectors.notify.email import build_message, message_id
 from connectors.notify.render import render
 from streams.records import Notification
-from tests.unit.notify.conftest import IVAN, MARIA, OLGA, T
+from tests.builders import IVAN, MARIA, OLGA, T
 
 
 def alert(goal) -> Notification:
