@@ -12,7 +12,7 @@ from typing import Any
 
 from streams import deadletter, topics
 from streams.app import app, settings
-from streams.join import reconcile, with_message, with_snapshot
+from streams.join import links_of, reconcile, with_message, with_snapshot
 from streams.records import ItemMessage, WorkItemSnapshot, decode
 from streams.references import LinkingConfig
 from streams.snapshots import check_key, supersedes
@@ -45,8 +45,10 @@ unlinked_items = app.GlobalTable(
 
 
 def suggestions_for(state: ItemState) -> dict[str, float]:
+    """Campaigns whose names the item's summary reads like — only for a live item linked to nothing (the
+    scan over every campaign name is skipped for the rest)."""
     snapshot = state.snapshot
-    if snapshot is None or snapshot.deleted or not snapshot.summary:
+    if snapshot is None or snapshot.deleted or not snapshot.summary or links_of(state, LINKING):
         return {}
     return matches(snapshot.summary, dict(campaign_names.items()), settings.suggestion_threshold)
 
