@@ -24,6 +24,11 @@ class Bookkeeping:
         self.watermark: Watermark | None = None
         self._loading = asyncio.Lock()
 
+    @property
+    def synced(self) -> bool:
+        """True once a full sync has completed (now or in an earlier run: a cursor says so)."""
+        return self.watermark is not None and self.watermark.complete
+
     async def load(self) -> Watermark:
         """The watermark, read from the cursor once (concurrent callers share that one read)."""
         async with self._loading:

@@ -66,7 +66,7 @@ class HubSpotSource:
     @property
     def synced(self) -> bool:
         """True once a full sync has completed (now or in an earlier run: a cursor says so)."""
-        return self.book.watermark is not None and self.book.watermark.complete
+        return self.book.synced
 
     async def load(self) -> bool:
         """Read the cursor (so `synced` reflects earlier runs); True when a full sync is on record."""

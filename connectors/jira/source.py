@@ -78,7 +78,7 @@ class JiraSource:
     @property
     def synced(self) -> bool:
         """True once a full sync has completed (now or in an earlier run: a cursor says so)."""
-        return self.book.watermark is not None and self.book.watermark.complete
+        return self.book.synced
 
     async def load(self) -> bool:
         return (await self.book.load()).complete
