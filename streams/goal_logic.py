@@ -201,7 +201,6 @@ def evaluate(
     *,
     ready: bool,
     hubspot_synced: bool,
-    campaign_url: str | None = None,
 ) -> tuple[GoalState, Effects]:
     """Run the rules at `now`: baseline, signals, win, and the summary when it changed."""
     effects = Effects()
@@ -229,7 +228,7 @@ def evaluate(
     won = ready and win_due(view, facts, now, already_won=state.won_at is not None)
     if won:
         state = state.derive(won_at=now)
-    summary = goal_summary(state, view, facts, status, now, campaign_url)
+    summary = goal_summary(state, view, facts, status, now)
     for event in events:
         signal = open_after.get(event.rule) or open_before[event.rule]
         effects.signals.append(
@@ -281,12 +280,10 @@ def current_summary(state: GoalState, config: RuleConfig) -> GoalSummary | None:
         return None
     view = goal_view(state)
     facts = goal_facts(view, state.evaluated_at, config)
-    return goal_summary(state, view, facts, goal_status(view, facts, open_signals(state)), state.evaluated_at, None)
+    return goal_summary(state, view, facts, goal_status(view, facts, open_signals(state)), state.evaluated_at)
 
 
-def goal_summary(
-    state: GoalState, view: GoalView, facts: GoalFacts, status: str, now: datetime, campaign_url: str | None
-) -> GoalSummary:
+def goal_summary(state: GoalState, view: GoalView, facts: GoalFacts, status: str, now: datetime) -> GoalSummary:
     campaign = state.campaign
     progress = facts.progress
     if facts.forecast_never:
@@ -323,7 +320,7 @@ def goal_summary(
         known=campaign is not None,
         launch=campaign.start_date if campaign else None,
         campaign_status=campaign.status if campaign else None,
-        campaign_url=(campaign.url if campaign and campaign.url else campaign_url),
+        campaign_url=campaign.url if campaign else None,
         owner=campaign.owner if campaign else None,
         progress=Progress(
             items_done=progress.items_done,

@@ -28,7 +28,6 @@ from pydantic import SecretStr
 from connectors.sandbox.runner import RunningSandboxes, start_sandboxes
 from connectors.sandbox.scenario import Scenario, Step
 from streams.records import GoalMessage, GoalSummary, SignalRecord, Tick, decode
-from streams.topic_admin import ensure_topics
 from tandem.kafka.launcher import LocalKafka, broker_answers
 from tandem.replay.kafka_io import RecordWriter, read_all
 from tandem.replay.quiet import PipelineWatch
@@ -126,7 +125,6 @@ class Replay:
             await receivers.start()
             stack.push_async_callback(receivers.stop)
             settings, env = self._settings(bootstrap, sandboxes, receivers, workdir)
-            await ensure_topics(bootstrap, {settings.topic(name): self.partitions for name in INPUT_TOPICS})
             worker = WorkerProcess(
                 env,
                 web_port=settings.web_port,
