@@ -14,6 +14,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from tandem.replay.quiet import PipelineWatch
 from tandem.replay.worker import WorkerProcess, free_port
 
 
@@ -29,6 +30,7 @@ class Worker:
     api_token: str = "test-token"
     extra_env: dict[str, str] = field(default_factory=dict)
     process: WorkerProcess | None = None
+    inputs: list[str] = field(default_factory=list)
 
     @property
     def prefix(self) -> str:
@@ -61,9 +63,18 @@ class Worker:
             self.env(), web_port=self.web_port, api_token=self.api_token, log_dir=self.data_dir / "logs"
         )
         try:
-            self.process.start(timeout)
+            self.inputs = list(self.process.start(timeout).get("inputs") or [])
         except (RuntimeError, TimeoutError) as exc:
             raise AssertionError(f"{exc}\n{self.log_tail()}") from None
+
+    async def wait_quiet(self, within: float = 60.0) -> None:
+        """Wait until the worker committed every record on the topics it reads (the replay's quiet test)."""
+        watch = PipelineWatch(self.bootstrap, self.app_id, self.inputs)
+        await watch.start()
+        try:
+            await watch.wait_quiet(within)
+        finally:
+            await watch.stop()
 
     def kill(self) -> None:
         if self.process:
