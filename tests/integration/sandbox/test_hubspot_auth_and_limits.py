@@ -56,8 +56,8 @@ def test_successful_responses_carry_the_rate_limit_headers(hubspot_sandbox: Sand
 
 @pytest.fixture
 def tight(sandboxes: Sandboxes) -> Iterator[Sandboxes]:
-    """A second HubSpot sandbox allowing 5 requests per rolling second (the real default is 190 per 10 s)."""
-    running = sandboxes.thread.run(start_sandboxes(validate=True, hubspot_rate_limit=(5, 1.0)))
+    """A second HubSpot sandbox allowing 5 requests per rolling 3 s (the real default is 190 per 10 s)."""
+    running = sandboxes.thread.run(start_sandboxes(validate=True, hubspot_rate_limit=(5, 3.0)))
     handle = Sandboxes(running, sandboxes.thread)
     try:
         yield handle
@@ -77,14 +77,14 @@ def test_exceeding_the_rolling_window_is_a_429_with_hubspots_body_and_headers(ti
     assert body["correlationId"] and body["groupName"]
     assert limited.headers["X-HubSpot-RateLimit-Max"] == "5"
     assert limited.headers["X-HubSpot-RateLimit-Remaining"] == "0"
-    assert limited.headers["X-HubSpot-RateLimit-Interval-Milliseconds"] == "1000"
+    assert limited.headers["X-HubSpot-RateLimit-Interval-Milliseconds"] == "3000"
 
 
 def test_the_window_rolls_so_capacity_returns_after_it(tight: Sandboxes) -> None:
     for _ in range(5):
         call(tight, "GET", CAMPAIGNS)
     assert call(tight, "GET", CAMPAIGNS).status_code == 429
-    time.sleep(1.05)
+    time.sleep(3.05)
     assert call(tight, "GET", CAMPAIGNS).status_code == 200
 
 

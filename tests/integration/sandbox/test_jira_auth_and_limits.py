@@ -67,13 +67,16 @@ class LimitedSite:
 
 @pytest.fixture
 def limited() -> Iterator[LimitedSite]:
-    """A Jira sandbox of its own with a tiny burst limit: 3 reads, refilled at one per second."""
+    """A Jira sandbox of its own with a tiny burst limit: 3 reads, refilled at one per 4 s (slow enough that a
+    loaded machine cannot refill it between the test's requests)."""
     thread = LoopThread()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     world = SandboxWorld()
     validator = ResponseValidator([JIRA_SPEC], base)
-    app = create_app(world, base_url=base, validator=validator, limits=JiraLimits(read_capacity=3, read_per_second=1))
+    app = create_app(
+        world, base_url=base, validator=validator, limits=JiraLimits(read_capacity=3, read_per_second=0.25)
+    )
     world.clock.set(datetime(2027, 1, 4, 9, tzinfo=UTC))
 
     async def start() -> web.AppRunner:
@@ -118,7 +121,7 @@ def test_the_burst_refills(limited: LimitedSite) -> None:
     for _ in range(3):
         get_fields(limited)
     assert get_fields(limited).status_code == 429
-    time.sleep(1.1)
+    time.sleep(4.1)
     assert get_fields(limited).status_code == 200
 
 
