@@ -4,8 +4,9 @@ Each notification fans out into delivery units — one email to the recipients w
 per recipient in quiet hours (sent when those end), one Slack post per team, one Jira comment per
 top-level item, one HubSpot task — each recorded in the `deliveries` table under the notification's
 idempotency key and the unit. A unit is marked `sending` and that mark is flushed to Kafka before the
-channel is called, then `sent`; a unit found still `sending` after a restart is marked `unknown` and
-never sent again (at most once where a channel cannot deduplicate). Failures are retried with
+channel is called, then `sent`; a unit found still `sending` after a restart is sent again where the
+channel drops repeats (Jira comments) and otherwise marked `unknown` and never sent again (at most once
+where a channel cannot deduplicate; see `streams.delivery_logic`). Failures are retried with
 exponential backoff, units run concurrently so one failing channel does not hold up the others, and
 what fails for good is dead-lettered with its error.
 """
@@ -26,6 +27,7 @@ from connectors.notify.slack import SlackChannel
 from streams import deadletter, topics
 from streams.app import app, settings
 from streams.audience import Directory, identity
+from streams.delivery_logic import channel_of, next_step
 from streams.records import Notification, Person, Tick, decode
 from streams.state import Delivery, PendingDeliveries, PendingDelivery
 from tandem.quiet_hours import QuietHours, parse_quiet_hours
@@ -138,13 +140,16 @@ async def send_unit(n: Notification, unit: str, at: datetime) -> None:
 async def deliver(n: Notification, unit: str, at: datetime, message: Any) -> None:
     key = f"{n.key}|{unit}"
     record = deliveries.get(key)
-    if record is not None and record.state in ("sent", "failed", "unknown"):
+    step = next_step(record.state if record is not None else None, unit)
+    if step == "skip":
         return
-    if record is not None and record.state == "sending":
+    if step == "mark_unknown" and record is not None:
         # Interrupted between calling the channel and recording the outcome: it may have gone out.
         deliveries[key] = record.derive(state="unknown")
         log.warning("delivery %s was interrupted; not sending it again", key)
         return
+    if record is not None:
+        log.info("delivery %s was interrupted; sending it again (the channel drops a repeat)", key)
     deliveries[key] = Delivery(state="sending", at=at)
     await app.producer.flush()  # the intent is in Kafka before anything leaves
     attempts = 0
@@ -160,7 +165,7 @@ async def deliver(n: Notification, unit: str, at: datetime, message: Any) -> Non
                 await send_unit(n, unit, at)
     except ChannelError as exc:
         deliveries[key] = Delivery(state="failed", at=at, attempts=attempts, error=str(exc))
-        await deadletter.send_to_dlq(message, f"delivery:{unit.split(':', 1)[0]}", exc)
+        await deadletter.send_to_dlq(message, f"delivery:{channel_of(unit)}", exc)
         return
     deliveries[key] = Delivery(state="sent", at=at, attempts=attempts)
 
