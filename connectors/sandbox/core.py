@@ -201,6 +201,7 @@ def vendor_middlewares(
             world.writes.record(
                 Write(system, request.method, request.path, request.query_string, body, at, response.status)
             )
+            await world.faults.hold_write_reply(system)
         if validator is not None:
             raw = _response_bytes(response)
             if raw is None:

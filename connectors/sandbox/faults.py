@@ -43,6 +43,9 @@ class FaultConfig:
     """Whether storm 429s carry `Retry-After`."""
     outages: list[tuple[datetime, datetime]] = field(default_factory=list)
     """Sandbox-clock windows [start, end) during which every request is answered 503."""
+    write_reply_delay_ms: int = 0
+    """Held after a write was carried out, before its answer goes back: a client that gives up or dies
+    meanwhile has written without knowing it (a lost reply)."""
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -50,8 +53,8 @@ class FaultConfig:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
-        if self.latency_ms < 0 or self.latency_jitter_ms < 0:
-            raise ValueError("latency_ms and latency_jitter_ms must be >= 0")
+        if self.latency_ms < 0 or self.latency_jitter_ms < 0 or self.write_reply_delay_ms < 0:
+            raise ValueError("latency_ms, latency_jitter_ms and write_reply_delay_ms must be >= 0")
         for start, end in self.outages:
             if start.tzinfo is None or end.tzinfo is None:
                 raise ValueError("outage windows must be timezone-aware")
@@ -71,7 +74,7 @@ class FaultConfig:
         for name in ("error_rate", "storm_rate"):
             if name in data:
                 values[name] = _number(name, data[name])
-        for name in ("latency_ms", "latency_jitter_ms", "seed"):
+        for name in ("latency_ms", "latency_jitter_ms", "write_reply_delay_ms", "seed"):
             if name in data:
                 values[name] = _integer(name, data[name])
         if "storm_retry_after" in data:
@@ -90,6 +93,7 @@ class FaultConfig:
             "storm_rate": self.storm_rate,
             "storm_retry_after": self.storm_retry_after,
             "outages": [[start.isoformat(), end.isoformat()] for start, end in self.outages],
+            "write_reply_delay_ms": self.write_reply_delay_ms,
             "seed": self.seed,
         }
 
@@ -184,6 +188,12 @@ class Faults:
         if storm_roll < config.storm_rate:
             return self._respond(system, 429, config)
         return None
+
+    async def hold_write_reply(self, system: str) -> None:
+        """Sleep the configured `write_reply_delay_ms` after a write was carried out."""
+        config = self.config(system)
+        if config is not None and config.write_reply_delay_ms > 0:
+            await asyncio.sleep(config.write_reply_delay_ms / 1000)
 
     def _respond(self, system: str, status: int, config: FaultConfig) -> web.Response:
         self.injected[(system, status)] += 1

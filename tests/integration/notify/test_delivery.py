@@ -12,12 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from aiohttp import web
 from aiosmtpd.controller import Controller
 
+from connectors.jira.sink import MARKER_PREFIX, document_text
 from streams.records import Notification
 from tandem.replay.worker import free_port
 from tests.builders import IVAN, MARIA, T, goal_summary
+from tests.integration.connectors.support import clean, faults, load, scenario
+from tests.sandbox_fixtures import Sandboxes
 from tests.worker_process import Worker, produce, read_topic
 
 pytestmark = pytest.mark.integration
@@ -195,3 +199,51 @@ async def test_a_worker_killed_between_sending_and_recording_sends_no_duplicate(
         worker.stop()
     keys = [message["X-Tandem-Key"] for message in box.messages]
     assert keys == [n.key, "k-after-restart"]
+
+
+def jira_comments(sandboxes: Sandboxes, key: str) -> list[dict[str, Any]]:
+    auth = (sandboxes.jira_email, sandboxes.jira_token)
+    response = requests.get(f"{sandboxes.jira_url}/rest/api/3/issue/{key}/comment", auth=auth, timeout=10)
+    return list(response.json()["comments"])
+
+
+async def test_a_jira_comment_interrupted_mid_send_is_sent_again_and_posted_once(
+    kafka_bootstrap: str, tmp_path: Path, sandboxes: Sandboxes
+) -> None:
+    load(sandboxes, scenario(issues=1))  # WEB-1
+    faults(sandboxes, "jira", write_reply_delay_ms=30_000)  # Jira posts the comment; its reply never arrives
+    worker = Worker(
+        bootstrap=kafka_bootstrap,
+        data_dir=tmp_path / "worker",
+        extra_env={
+            "TANDEM_NOTIFY_EMAIL": "false",
+            "TANDEM_NOTIFY_JIRA_COMMENTS": "true",
+            "TANDEM_JIRA_URL": str(sandboxes.jira_url),
+            "TANDEM_JIRA_EMAIL": sandboxes.jira_email,
+            "TANDEM_JIRA_API_TOKEN": sandboxes.jira_token,
+            "TANDEM_JIRA_PROJECTS": "WEB",
+        },
+    )
+    n = notification()
+
+    def comments() -> list[dict[str, Any]]:
+        _, writes = sandboxes.control("GET", "/_sandbox/writes")
+        return [w for w in writes if w["method"] == "POST" and w["path"] == "/rest/api/3/issue/WEB-1/comment"]
+
+    try:
+        worker.start()
+        await produce(kafka_bootstrap, worker.topic("notifications"), [(n.key, n.dumps())])
+        await eventually(lambda: bool(comments()))
+        worker.kill()
+        clean(sandboxes)
+        worker.start()
+        changelog = f"{worker.app_id}-deliveries-changelog"
+        states = await read_topic(kafka_bootstrap, changelog, expect=3, wait_seconds=60)
+        # Marked `sending` before the first try, again before the second, then `sent`: not left `unknown`.
+        assert [state["state"] for state in states] == ["sending", "sending", "sent"]
+    finally:
+        worker.stop()
+        clean(sandboxes)
+    assert len(comments()) == 1  # the second try found the first comment's marker and posted nothing
+    posted = jira_comments(sandboxes, "WEB-1")
+    assert [MARKER_PREFIX + n.key in document_text(c["body"]) for c in posted] == [True]

@@ -110,6 +110,17 @@ async def test_latency_delays_the_request() -> None:
     assert 0.055 <= time.monotonic() - began < 0.5
 
 
+async def test_a_held_write_reply_waits_after_the_write_and_only_where_configured() -> None:
+    faults = Faults(SandboxClock(START))
+    faults.configure("jira", FaultConfig(write_reply_delay_ms=60))
+    began = time.monotonic()
+    await faults.hold_write_reply("jira")
+    assert 0.055 <= time.monotonic() - began < 0.5
+    began = time.monotonic()
+    await faults.hold_write_reply("hubspot")
+    assert time.monotonic() - began < 0.05
+
+
 async def test_clear_switches_faults_off_per_system_or_all() -> None:
     faults = Faults(SandboxClock(START))
     for system in ("jira", "hubspot"):
@@ -123,9 +134,16 @@ async def test_clear_switches_faults_off_per_system_or_all() -> None:
 
 def test_fault_config_parses_the_control_plane_json() -> None:
     config = FaultConfig.from_json(
-        {"error_rate": 0.1, "latency_ms": 5, "outages": [["2027-01-04T10:00:00Z", "2027-01-04T11:00:00Z"]], "seed": 9}
+        {
+            "error_rate": 0.1,
+            "latency_ms": 5,
+            "outages": [["2027-01-04T10:00:00Z", "2027-01-04T11:00:00Z"]],
+            "write_reply_delay_ms": 250,
+            "seed": 9,
+        }
     )
     assert config.error_rate == 0.1 and config.latency_ms == 5 and config.seed == 9
+    assert config.write_reply_delay_ms == 250
     assert config.outages == [(START + timedelta(hours=1), START + timedelta(hours=2))]
     assert FaultConfig.from_json(config.to_json()) == config
 
@@ -136,6 +154,7 @@ def test_fault_config_parses_the_control_plane_json() -> None:
         ({"eror_rate": 0.1}, "unknown fault setting"),
         ({"error_rate": 2}, "between 0 and 1"),
         ({"latency_ms": "slow"}, "must be an integer"),
+        ({"write_reply_delay_ms": -1}, "must be >= 0"),
         ({"outages": [["2027-01-04T11:00:00Z", "2027-01-04T10:00:00Z"]]}, "ends before it starts"),
         ({"outages": [["2027-01-04T10:00:00", "2027-01-04T11:00:00"]]}, "timezone-aware"),
         ([], "JSON object"),
