@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest_asyncio
+import requests
 
 from connectors.cursors import CursorStore
 from connectors.kafka_sink import KafkaSink
@@ -82,6 +83,14 @@ def scenario(
 def load(sandboxes: Sandboxes, world: dict[str, Any]) -> None:
     status, answer = sandboxes.control("POST", "/_sandbox/scenario", raw=json.dumps(world))
     assert status == 200, answer
+
+
+def jira_get(sandboxes: Sandboxes, path: str) -> Any:
+    """A GET on the Jira sandbox's vendor API with the scenario's credentials; the JSON answer."""
+    auth = (sandboxes.jira_email, sandboxes.jira_token)
+    response = requests.get(f"{sandboxes.jira_url}{path}", auth=auth, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def faults(sandboxes: Sandboxes, system: str, **config: Any) -> None:

@@ -5,22 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-import requests
 
 from connectors.hubspot.api import HubSpotApi
 from connectors.hubspot.sink import HubSpotSink
 from connectors.jira.api import JiraApi
 from connectors.jira.sink import JiraSink, document_text
-from tests.integration.connectors.support import Plumbing, guid, load, scenario, settings_for
+from tests.integration.connectors.support import Plumbing, guid, jira_get, load, scenario, settings_for
 from tests.sandbox_fixtures import Sandboxes
 
 pytestmark = pytest.mark.integration
-
-
-def jira_get(world: Sandboxes, path: str) -> object:
-    response = requests.get(f"{world.jira_url}{path}", auth=(world.jira_email, world.jira_token), timeout=10)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def test_jira_writes_are_idempotent(world: Sandboxes, plumbing: Plumbing) -> None:
@@ -35,14 +28,14 @@ async def test_jira_writes_are_idempotent(world: Sandboxes, plumbing: Plumbing) 
         assert await sink.comment("WEB-1", "Launch moved to March 3.\n\nEngineering: 2 days less.", "sig-1") is (_ == 0)
         await sink.update_fields("WEB-1", {"duedate": "2027-02-27"})
     issue = jira_get(world, "/rest/api/3/issue/WEB-1?fields=labels,duedate")
-    assert issue["fields"]["labels"] == ["campaign-abc"] and issue["fields"]["duedate"] == "2027-02-27"  # type: ignore[index]
+    assert issue["fields"]["labels"] == ["campaign-abc"] and issue["fields"]["duedate"] == "2027-02-27"
     links = jira_get(world, "/rest/api/3/issue/WEB-1/remotelink")
     assert [link["globalId"] for link in links] == ["tandem:campaign:abc"]  # type: ignore[union-attr,index]
-    comments = jira_get(world, "/rest/api/3/issue/WEB-1/comment")["comments"]  # type: ignore[index]
+    comments = jira_get(world, "/rest/api/3/issue/WEB-1/comment")["comments"]
     assert len(comments) == 1 and "tandem:sig-1" in document_text(comments[0]["body"])
     assert "Launch moved to March 3." in document_text(comments[0]["body"])
     await sink.remove_labels("WEB-1", ["campaign-abc"])
-    assert jira_get(world, "/rest/api/3/issue/WEB-1?fields=labels")["fields"]["labels"] == []  # type: ignore[index]
+    assert jira_get(world, "/rest/api/3/issue/WEB-1?fields=labels")["fields"]["labels"] == []
     api.close()
 
 

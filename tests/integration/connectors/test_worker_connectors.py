@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from connectors.jira.signature import jira_signature
 from streams.records import SyncCommand
-from tests.integration.connectors.support import PORTAL, load, scenario
+from tests.integration.connectors.support import PORTAL, jira_get, load, scenario
 from tests.sandbox_fixtures import Sandboxes
 from tests.worker_process import Worker, produce, read_topic
 
@@ -36,10 +35,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> int:
 
 
 def labels(world: Sandboxes, key: str) -> list[str]:
-    response = requests.get(
-        f"{world.jira_url}/rest/api/3/issue/{key}?fields=labels", auth=(world.jira_email, world.jira_token), timeout=10
-    )
-    return list(response.json()["fields"]["labels"])
+    return list(jira_get(world, f"/rest/api/3/issue/{key}?fields=labels")["fields"]["labels"])
 
 
 async def wait_until(check: Any, within: float, worker: Worker) -> None:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from aiohttp import web
 from aiosmtpd.controller import Controller
 
@@ -20,7 +19,7 @@ from connectors.jira.sink import MARKER_PREFIX, document_text
 from streams.records import Notification
 from tandem.replay.worker import free_port
 from tests.builders import IVAN, MARIA, T, goal_summary
-from tests.integration.connectors.support import clean, faults, load, scenario
+from tests.integration.connectors.support import clean, faults, jira_get, load, scenario
 from tests.sandbox_fixtures import Sandboxes
 from tests.worker_process import Worker, produce, read_topic
 
@@ -201,12 +200,6 @@ async def test_a_worker_killed_between_sending_and_recording_sends_no_duplicate(
     assert keys == [n.key, "k-after-restart"]
 
 
-def jira_comments(sandboxes: Sandboxes, key: str) -> list[dict[str, Any]]:
-    auth = (sandboxes.jira_email, sandboxes.jira_token)
-    response = requests.get(f"{sandboxes.jira_url}/rest/api/3/issue/{key}/comment", auth=auth, timeout=10)
-    return list(response.json()["comments"])
-
-
 async def test_a_jira_comment_interrupted_mid_send_is_sent_again_and_posted_once(
     kafka_bootstrap: str, tmp_path: Path, sandboxes: Sandboxes
 ) -> None:
@@ -245,5 +238,5 @@ async def test_a_jira_comment_interrupted_mid_send_is_sent_again_and_posted_once
         worker.stop()
         clean(sandboxes)
     assert len(comments()) == 1  # the second try found the first comment's marker and posted nothing
-    posted = jira_comments(sandboxes, "WEB-1")
+    posted = jira_get(sandboxes, "/rest/api/3/issue/WEB-1/comment")["comments"]
     assert [MARKER_PREFIX + n.key in document_text(c["body"]) for c in posted] == [True]
