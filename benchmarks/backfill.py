@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 START = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
-HUBSPOT_LIMIT = (190, 10.0)  # connectors/sandbox/hubspot/app.py DEFAULT_RATE_LIMIT
-JIRA_READ_PER_SECOND = 100.0  # connectors/sandbox/jira/ratelimit.py JiraLimits defaults
+HUBSPOT_LIMIT = (190, 10.0)  # sandbox/hubspot/app.py DEFAULT_RATE_LIMIT
+JIRA_READ_PER_SECOND = 100.0  # sandbox/jira/ratelimit.py JiraLimits defaults
 JIRA_WRITE_PER_SECOND = 50.0
 
 
@@ -93,8 +93,8 @@ def scenario_text(issues: int, campaigns: int) -> str:
 
 def serve_sandboxes(text: str, pipe: Any) -> None:
     """Child process: load the scenario, serve both sandboxes, report (hubspot_url, jira_url), serve until killed."""
-    from connectors.sandbox.runner import start_sandboxes
-    from connectors.sandbox.scenario import parse_scenario
+    from sandbox.runner import start_sandboxes
+    from sandbox.scenario import parse_scenario
 
     async def main() -> None:
         scenario = parse_scenario(text, "benchmark.json")
@@ -134,10 +134,10 @@ async def count_keys(bootstrap: str, topic: str, expect: int) -> tuple[int, int]
 
 
 async def run(args: argparse.Namespace, bootstrap: str, hubspot_url: str, jira_url: str) -> dict[str, Any]:
-    from connectors.cursors import CursorStore
     from connectors.hubspot.source import HubSpotSource
     from connectors.jira.source import JiraSource
-    from connectors.kafka_sink import KafkaSink
+    from connectors.state.cursors import CursorStore
+    from connectors.state.producer import KafkaSink
     from streams.topic_admin import ensure_topics
     from tandem.settings import load_settings
 

@@ -11,16 +11,16 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from connectors.cursors import CursorStore
-from connectors.delivery_ledger import DeliveryLedger
+from connectors.http.redact import install_log_redaction, register_secret
 from connectors.hubspot.sink import HubSpotSink
 from connectors.hubspot.source import HubSpotSource
 from connectors.jira.sink import JiraSink
 from connectors.jira.source import JiraSource
-from connectors.kafka_sink import KafkaSink
-from connectors.redact import install_log_redaction, register_secret
-from connectors.source_status import SourceStatus
-from connectors.webhook_intake import HUBSPOT_TOPIC, JIRA_TOPIC, Intake
+from connectors.state.cursors import CursorStore
+from connectors.state.producer import KafkaSink
+from connectors.state.webhook_ledger import DeliveryLedger
+from connectors.status import SourceStatus
+from connectors.webhooks.intake import HUBSPOT_TOPIC, JIRA_TOPIC, Intake
 from streams.errors import FatalError
 from streams.topic_admin import ensure_topics
 from tandem.settings import Settings

@@ -16,14 +16,14 @@ AUTODISCOVER = [
     "streams.items",
     "streams.goals",
     "streams.clock",
-    "streams.notify",
+    "streams.notifier",
     "streams.digest",
-    "streams.delivery",
+    "connectors.notify.agent",
     "streams.views",
-    "connectors.worker",
-    "connectors.webhooks",
-    "connectors.webhook_agent",
-    "connectors.sync_agent",
+    "connectors.polling",
+    "connectors.webhooks.views",
+    "connectors.webhooks.agent",
+    "connectors.sync.agent",
 ]
 
 

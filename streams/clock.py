@@ -43,7 +43,7 @@ _ticker = _Ticker()
 async def live_clock() -> None:
     if settings.mode != "live":
         return
-    from connectors.source_status import status
+    from connectors.status import status
 
     now = datetime.now(UTC)
     flags = (status.hubspot_synced, status.jira_synced)

@@ -12,11 +12,11 @@ from typing import Any
 
 from streams import deadletter, topics
 from streams.app import app, settings
-from streams.audience import Directory
-from streams.digest_logic import digest_for
 from streams.records import OwnerGoal, Tick, decode
+from streams.rules.audience import Directory
 from streams.rules.config import RuleConfig
-from streams.snapshots import check_key
+from streams.rules.digest import digest_for
+from streams.rules.snapshots import check_key
 from streams.state import OwnerState, PartitionClock
 
 RULES = RuleConfig.from_settings(settings)

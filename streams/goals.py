@@ -2,7 +2,7 @@
 
 Reads campaign snapshots, goal messages (links with item facts, suggestions, commands) and ticks, all
 keyed by campaign id (ticks by partition). Keeps each campaign's `GoalState` and each partition's clock,
-and publishes what `streams.goal_logic` decides: link events, drift signals and wins, write-back
+and publishes what `streams.rules.goal_steps` decides: link events, drift signals and wins, write-back
 commands and the goal summary. *Now* is the partition's latest tick, or the source time of the change
 being processed when that is later — never the wall clock.
 """
@@ -14,8 +14,6 @@ from typing import Any
 
 from streams import deadletter, topics
 from streams.app import app, settings
-from streams.digest_logic import goal_owners
-from streams.goal_logic import Effects, apply_campaign, apply_message, evaluate
 from streams.items import campaign_names, unlinked_items
 from streams.records import (
     CampaignSnapshot,
@@ -28,11 +26,13 @@ from streams.records import (
     Tick,
     decode,
 )
-from streams.references import LinkingConfig, campaign_references, link_changes
 from streams.rules.config import RuleConfig
-from streams.snapshots import check_key, merge_campaign_tombstone, supersedes
+from streams.rules.digest import goal_owners
+from streams.rules.goal_steps import Effects, apply_campaign, apply_message, evaluate
+from streams.rules.references import LinkingConfig, campaign_references, link_changes
+from streams.rules.snapshots import check_key, merge_campaign_tombstone, supersedes
+from streams.rules.suggest import matches
 from streams.state import GoalState, PartitionClock
-from streams.suggest import matches
 
 LINKING = LinkingConfig.from_settings(settings)
 RULES = RuleConfig.from_settings(settings)

@@ -1,7 +1,7 @@
 """The work item agent: one work item per key, joined to the campaigns it serves (design §2–§3).
 
 Reads Jira snapshots and join messages (claims from campaigns, children registering, parents passing
-down their campaigns), keeps each item's `ItemState`, and sends what `streams.join.reconcile` decides:
+down their campaigns), keeps each item's `ItemState`, and sends what `streams.rules.join.reconcile` decides:
 messages to parents and children, link and fact updates to the goals. Unlinked items get fuzzy-name
 suggestions against the campaign names every worker holds in a global table.
 """
@@ -12,12 +12,12 @@ from typing import Any
 
 from streams import deadletter, topics
 from streams.app import app, settings
-from streams.join import links_of, reconcile, with_message, with_snapshot
 from streams.records import ItemMessage, WorkItemSnapshot, decode
-from streams.references import LinkingConfig
-from streams.snapshots import check_key, supersedes
+from streams.rules.join import links_of, reconcile, with_message, with_snapshot
+from streams.rules.references import LinkingConfig
+from streams.rules.snapshots import check_key, supersedes
+from streams.rules.suggest import matches
 from streams.state import ItemState
-from streams.suggest import matches
 
 LINKING = LinkingConfig.from_settings(settings)
 

@@ -49,13 +49,22 @@ class TandemRecord(faust.Record, abstract=True, serializer="json", include_metad
 
 
 class Person(TandemRecord):
-    """Someone in HubSpot (an owner) or Jira (a user): who gets told."""
+    """Someone in HubSpot (an owner) or Jira (a user): who gets told. `slack` is a handle from
+    `TANDEM_PEOPLE`, filled in when the notifier resolves the audience."""
 
     id: str
     name: str | None = None
     email: str | None = None
+    slack: str | None = None
 
     required_text = ("id",)
+
+
+def identity(person: Person | None) -> str | None:
+    """One identity per person across both tools: the email when known, else the tool's own id."""
+    if person is None:
+        return None
+    return person.email.lower() if person.email else person.id
 
 
 class CampaignSnapshot(TandemRecord):

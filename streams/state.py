@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from streams.records import CampaignSnapshot, GoalSummary, Notification, Person, TandemRecord, WorkItemSnapshot
+from streams.records import CampaignSnapshot, GoalSummary, Person, TandemRecord, WorkItemSnapshot
 
 
 class ItemState(TandemRecord):
@@ -112,26 +112,3 @@ class OwnerState(TandemRecord):
     last_sent: dict[str, GoalBrief] = {}
 
     required_text = ("owner",)
-
-
-class Delivery(TandemRecord):
-    """How far one delivery unit (notification key | channel target) got: sending, sent, failed, unknown."""
-
-    state: str
-    at: datetime
-    attempts: int = 0
-    error: str | None = None
-
-
-class PendingDelivery(TandemRecord):
-    """A delivery unit waiting for its recipient's quiet hours to end."""
-
-    unit: str
-    due: datetime
-    notification: Notification
-
-
-class PendingDeliveries(TandemRecord):
-    """The delivery units of one partition waiting for quiet hours to end."""
-
-    entries: list[PendingDelivery] = []

@@ -15,9 +15,9 @@ from typing import Any
 from faust.web import Request, Response, View
 
 from streams.app import app, settings
-from streams.goal_logic import current_summary
 from streams.goals import RULES, goal_table
 from streams.items import item_table
+from streams.rules.goal_steps import current_summary
 from streams.state import GoalState
 
 

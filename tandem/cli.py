@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 from connectors.jira.cli import jira
-from connectors.sandbox.cli import sandbox
+from sandbox.cli import sandbox
 from tandem.actions import goals, links
 from tandem.kafka.cli import kafka
 from tandem.replay.cli import replay

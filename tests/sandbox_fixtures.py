@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from connectors.sandbox.core import SandboxWorld
-from connectors.sandbox.runner import RunningSandboxes, start_sandboxes
+from sandbox.core import SandboxWorld
+from sandbox.runner import RunningSandboxes, start_sandboxes
 
 T = TypeVar("T")
 

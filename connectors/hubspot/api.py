@@ -1,5 +1,5 @@
 """HubSpot through `hubspot-api-client` 12: campaigns via its raw request builder, owners, tasks and notes
-via its typed APIs. Every call is rate-limited, retried and run in a thread (`connectors.caller`).
+via its typed APIs. Every call is rate-limited, retried and run in a thread (`connectors.http.caller`).
 
 `Client.api_request` sends with bare `requests.get(...)`: no timeout and no connection reuse. Campaign
 calls therefore build the request with the same `hubspot.utils.requests` builder `api_request` uses (auth
@@ -17,11 +17,11 @@ from hubspot.crm.objects.tasks import SimplePublicObjectInputForCreate as TaskIn
 from hubspot.utils.requests.http_request_builder import Request as HubSpotRequest
 from requests.adapters import HTTPAdapter
 
-from connectors.caller import ApiCaller, leaky_bucket
-from connectors.errors import CredentialsRejected
-from connectors.http_errors import HttpFailure, classify, failure_from
-from connectors.redact import register_secret
-from connectors.retry import RetryPolicy
+from connectors.http.caller import ApiCaller, leaky_bucket
+from connectors.http.classify import HttpFailure, classify, failure_from
+from connectors.http.errors import CredentialsRejected
+from connectors.http.redact import register_secret
+from connectors.http.retry import RetryPolicy
 from tandem.settings import Settings
 
 CAMPAIGNS = "/marketing/v3/campaigns"

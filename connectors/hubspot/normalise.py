@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from connectors.errors import ObjectError
+from connectors.http.errors import ObjectError
 from streams.records import CampaignSnapshot, Person, RecordError
 
 CAMPAIGN_PROPERTIES = (

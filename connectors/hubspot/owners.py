@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from connectors.errors import RequestRejected
+from connectors.http.errors import RequestRejected
 from connectors.hubspot.api import HubSpotApi
 from connectors.hubspot.normalise import owner_person
 from streams.records import Person

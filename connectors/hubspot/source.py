@@ -19,15 +19,15 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.bookkeeping import Bookkeeping, wall_clock
-from connectors.cursors import CursorStore
-from connectors.deadletters import dead_letter, object_dead_letter
-from connectors.errors import ObjectError
+from connectors.http.errors import ObjectError
 from connectors.hubspot.api import CAMPAIGNS, HubSpotApi
 from connectors.hubspot.normalise import CAMPAIGN_PROPERTIES, campaign_snapshot, campaign_tombstone, updated_at
 from connectors.hubspot.owners import OwnerDirectory
-from connectors.kafka_sink import KafkaSink
-from connectors.sync_result import Progress, SyncResult
+from connectors.progress import Progress, SyncResult
+from connectors.state.bookkeeping import Bookkeeping, wall_clock
+from connectors.state.cursors import CursorStore
+from connectors.state.deadletters import dead_letter, object_dead_letter
+from connectors.state.producer import KafkaSink
 from streams.records import CampaignSnapshot
 from tandem.settings import Settings
 

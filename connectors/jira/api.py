@@ -1,7 +1,7 @@
 """Jira Cloud through the `jira` library (REST v3): search with `nextPageToken`, fields, projects, remote
 links, comments, edits, admin webhooks; `changelog/bulkfetch` (which the library lacks) through its own
 session. Every call is rate-limited per endpoint (Jira's burst buckets are per endpoint and method),
-retried, and run in a thread (`connectors.caller`). The library's own retries are off (`max_retries=0`).
+retried, and run in a thread (`connectors.http.caller`). The library's own retries are off (`max_retries=0`).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from typing import Any
 from jira import JIRA, JIRAError
 from requests.adapters import HTTPAdapter
 
-from connectors.caller import ApiCaller, leaky_bucket
-from connectors.errors import CredentialsRejected
-from connectors.http_errors import HttpFailure, classify, failure_from
-from connectors.redact import register_secret
-from connectors.retry import RetryPolicy
+from connectors.http.caller import ApiCaller, leaky_bucket
+from connectors.http.classify import HttpFailure, classify, failure_from
+from connectors.http.errors import CredentialsRejected
+from connectors.http.redact import register_secret
+from connectors.http.retry import RetryPolicy
 from streams.errors import FatalError
 from tandem.settings import Settings
 

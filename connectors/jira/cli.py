@@ -6,7 +6,7 @@ import asyncio
 
 import click
 
-from connectors.errors import ConnectorError
+from connectors.http.errors import ConnectorError
 from streams.errors import FatalError
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from connectors.errors import ObjectError
+from connectors.http.errors import ObjectError
 from streams.records import Person, RecordError, RemoteLink, WorkItemSnapshot
 
 BASE_FIELDS = ("summary", "issuetype", "status", "parent", "labels", "assignee", "duedate", "updated", "project")

@@ -21,10 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from connectors.bookkeeping import Bookkeeping, wall_clock
-from connectors.cursors import CursorStore
-from connectors.deadletters import dead_letter, object_dead_letter
-from connectors.errors import ObjectError, RequestRejected
+from connectors.http.errors import ObjectError, RequestRejected
 from connectors.jira.api import JiraApi, require_projects
 from connectors.jira.normalise import (
     issues_jql,
@@ -36,8 +33,11 @@ from connectors.jira.normalise import (
     work_item_snapshot,
     work_item_tombstone,
 )
-from connectors.kafka_sink import KafkaSink
-from connectors.sync_result import Progress, SyncResult
+from connectors.progress import Progress, SyncResult
+from connectors.state.bookkeeping import Bookkeeping, wall_clock
+from connectors.state.cursors import CursorStore
+from connectors.state.deadletters import dead_letter, object_dead_letter
+from connectors.state.producer import KafkaSink
 from streams.records import Person, WorkItemSnapshot
 from tandem.settings import Settings
 

@@ -1,57 +1,13 @@
-"""Who hears of what, and when (design §4, Alerts): pure decisions and idempotency keys, no delivery.
-
-People are ids here (HubSpot owner ids, Jira account ids); delivery resolves them to addresses.
-"""
+"""When alerts are due (design §4, Alerts): wins, the weekly digest, and every alert's idempotency key.
+Who hears of them is `streams.rules.audience`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
 
 from streams.rules.config import RuleConfig
 from streams.rules.goals import require_aware
-from streams.rules.model import GoalFacts, GoalView, ItemView, SignalEvent
-
-AlertKind = Literal["opened", "escalated", "reminder", "resolved"]
-ALERT_KINDS: dict[str, AlertKind] = {
-    "opened": "opened",
-    "escalated": "escalated",
-    "reminder": "reminder",
-    "closed": "resolved",
-}  # deescalated and superseded signals are recorded, not announced
-
-
-def alert_kind(event: SignalEvent) -> AlertKind | None:
-    """The notification a signal event sends, or None (a lowered severity or a supersession sends none)."""
-    return ALERT_KINDS.get(event.action)
-
-
-def _people(*groups: Iterable[str | None]) -> list[str]:
-    return sorted({person for group in groups for person in group if person})
-
-
-def alert_recipients(
-    event: SignalEvent,
-    campaign_owner: str | None,
-    top_level_owners: Iterable[str | None],
-    work_item_owners: Iterable[str | None] = (),
-) -> list[str]:
-    """Who is told of `event`, sorted: nobody when it sends no alert.
-
-    The campaign owner and the owners of the goal's top-level items; for `orphan_work` only the owners of
-    the work items that name the unknown campaign (`work_item_owners`).
-    """
-    if alert_kind(event) is None:
-        return []
-    if event.rule == "orphan_work":
-        return _people(work_item_owners)
-    return _people([campaign_owner], top_level_owners)
-
-
-def top_level_owners(view: GoalView, facts: GoalFacts) -> list[str]:
-    """Owners (assignee, else project lead) of the goal's top-level items, sorted."""
-    return _people(view.items[key].owner for key in facts.top_level)
+from streams.rules.model import GoalFacts, GoalView, ItemView
 
 
 def _finished_at(item: ItemView) -> datetime:
@@ -68,16 +24,6 @@ def win_due(view: GoalView, facts: GoalFacts, now: datetime, already_won: bool) 
     if already_won or facts.canceled or launch is None or not facts.leaves or facts.open_leaves:
         return False
     return all(_finished_at(view.items[key]) <= launch for key in facts.leaves)
-
-
-def win_contributors(view: GoalView, facts: GoalFacts) -> list[str]:
-    """The people a win names: assignees of the leaves, sorted."""
-    return _people(view.items[key].assignee for key in facts.leaves)
-
-
-def win_recipients(view: GoalView, facts: GoalFacts, campaign_owner: str | None) -> list[str]:
-    """Campaign owner, owners of the top-level items and assignees of the leaves, sorted."""
-    return _people([campaign_owner], top_level_owners(view, facts), win_contributors(view, facts))
 
 
 def scheduled_digest(now: datetime, config: RuleConfig) -> datetime:
@@ -115,11 +61,6 @@ def signal_alert_key(campaign: str, rule: str, episode: int, action: str, index:
     `index` is `SignalEvent.index`: the reminder number for reminders, the escalation number for escalations.
     """
     return f"signal:{campaign}:{rule}:{episode}:{action}:{index}"
-
-
-def event_alert_key(campaign: str, event: SignalEvent) -> str:
-    """`signal_alert_key` of a signal event."""
-    return signal_alert_key(campaign, event.rule, event.episode, event.action, event.index)
 
 
 def win_key(campaign: str) -> str:

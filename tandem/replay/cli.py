@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from connectors.sandbox.scenario import ScenarioError, load_scenario
+from sandbox.scenario import ScenarioError, load_scenario
 
 
 async def _with_task_dump(main: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:

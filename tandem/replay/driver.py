@@ -25,8 +25,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from connectors.sandbox.runner import RunningSandboxes, start_sandboxes
-from connectors.sandbox.scenario import Scenario, Step
+from sandbox.runner import RunningSandboxes, start_sandboxes
+from sandbox.scenario import Scenario, Step
 from streams.records import GoalMessage, GoalSummary, SignalRecord, Tick, decode
 from tandem.kafka.launcher import LocalKafka, broker_answers
 from tandem.replay.kafka_io import RecordWriter, read_all
@@ -227,10 +227,10 @@ class Replay:
         writer: RecordWriter,
         watch: PipelineWatch,
     ) -> Pipeline:
-        from connectors.cursors import CursorStore
         from connectors.hubspot.source import HubSpotSource
         from connectors.jira.source import JiraSource
-        from connectors.kafka_sink import KafkaSink
+        from connectors.state.cursors import CursorStore
+        from connectors.state.producer import KafkaSink
 
         sink = KafkaSink(settings.bootstrap_servers, settings.topic_prefix)
         await sink.start()

@@ -13,8 +13,8 @@ from typing import Any
 import pytest_asyncio
 import requests
 
-from connectors.cursors import CursorStore
-from connectors.kafka_sink import KafkaSink
+from connectors.state.cursors import CursorStore
+from connectors.state.producer import KafkaSink
 from streams.topic_admin import ensure_topics
 from tandem.settings import Settings, load_settings
 from tests.sandbox_fixtures import Sandboxes

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors.errors import CredentialsRejected
+from connectors.http.errors import CredentialsRejected
 from connectors.hubspot.source import SOURCE, HubSpotSource
-from streams.references import campaign_id_from_url
+from streams.rules.references import campaign_id_from_url
 from tests.integration.connectors.support import (
     Plumbing,
     faults,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from connectors.errors import CredentialsRejected
+from connectors.http.errors import CredentialsRejected
 from connectors.jira.source import SOURCE, JiraSource
 from tests.integration.connectors.support import Plumbing, faults, load, scenario, settings_for, step, until, versions
 from tests.sandbox_fixtures import Sandboxes

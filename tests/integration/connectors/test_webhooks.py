@@ -20,9 +20,9 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from connectors.delivery_ledger import DeliveryLedger
 from connectors.jira.signature import jira_signature
-from connectors.webhook_intake import MAX_BODY, Intake, receive_hubspot, receive_jira
+from connectors.state.webhook_ledger import DeliveryLedger
+from connectors.webhooks.intake import MAX_BODY, Intake, receive_hubspot, receive_jira
 from tests.integration.connectors.support import Plumbing, control_jira, load, scenario, step
 from tests.kafka_fixtures import free_port
 from tests.sandbox_fixtures import Sandboxes

@@ -20,8 +20,8 @@ import requests
 from aiohttp import web
 from jira import JIRA
 
-from connectors.sandbox.jira.store import JiraStore
-from connectors.sandbox.jira.webhooks import APP_KEY, WebhookDispatcher
+from sandbox.jira.store import JiraStore
+from sandbox.jira.webhooks import APP_KEY, WebhookDispatcher
 from tests.sandbox_fixtures import Sandboxes
 
 START = "2027-01-04T09:00:00Z"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from hubspot.crm.owners.exceptions import ApiException
 
-from connectors.sandbox.runner import start_sandboxes
+from sandbox.runner import start_sandboxes
 from tests.integration.sandbox.hubspot_support import call, client, seed
 from tests.sandbox_fixtures import Sandboxes
 

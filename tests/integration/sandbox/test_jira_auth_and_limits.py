@@ -12,11 +12,11 @@ import requests
 from aiohttp import web
 from jira import JIRA, JIRAError
 
-from connectors.sandbox.core import SandboxWorld
-from connectors.sandbox.jira.app import create_app
-from connectors.sandbox.jira.ratelimit import JiraLimits
-from connectors.sandbox.runner import JIRA_SPEC
-from connectors.sandbox.validation import ResponseValidator
+from sandbox.core import SandboxWorld
+from sandbox.jira.app import create_app
+from sandbox.jira.ratelimit import JiraLimits
+from sandbox.runner import JIRA_SPEC
+from sandbox.validation import ResponseValidator
 from tests.integration.sandbox.jira_support import call, client, free_port, jira_sandbox, seed, url
 from tests.sandbox_fixtures import LoopThread, Sandboxes
 

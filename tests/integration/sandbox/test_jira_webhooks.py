@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from connectors.sandbox.jira.webhooks import verify
+from sandbox.jira.webhooks import verify
 from tests.integration.sandbox.jira_support import (
     Receiver,
     call,
@@ -135,7 +135,7 @@ def test_an_unreachable_target_is_retried_then_given_up(jira_sandbox: Sandboxes)
     assert response.status_code == 201, response.text
 
     def shorten() -> None:
-        from connectors.sandbox.jira.webhooks import RetryPolicy
+        from sandbox.jira.webhooks import RetryPolicy
 
         dispatcher(jira_sandbox).policy = RetryPolicy(max_retries=2, first_delay=0.05)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from connectors.sandbox.cli import sandbox
+from sandbox.cli import sandbox
 
 pytestmark = pytest.mark.integration
 TANDEM = str(Path(sys.executable).with_name("tandem"))

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors.errors import ObjectError
+from connectors.http.errors import ObjectError
 from connectors.hubspot.normalise import campaign_snapshot, campaign_tombstone, owner_person, parse_day
 from streams.records import Person
-from streams.references import campaign_id_from_url
+from streams.rules.references import campaign_id_from_url
 
 GUID = "0b6e1b6e-6f4e-4c43-9a77-1d2a3c4b5d6e"
 

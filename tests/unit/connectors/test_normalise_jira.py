@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from connectors.errors import ObjectError
+from connectors.http.errors import ObjectError
 from connectors.jira.normalise import (
     campaign_values,
     issues_jql,

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from connectors.redact import MASK, install_log_redaction, redact, register_secret
+from connectors.http.redact import MASK, install_log_redaction, redact, register_secret
 
 
 def test_registered_secrets_and_credential_shapes_are_masked() -> None:

@@ -8,11 +8,11 @@ import pytest
 import requests
 from tenacity import RetryCallState
 
-from connectors.caller import leaky_bucket
-from connectors.errors import CredentialsRejected, RequestRejected, RetryableApiError
-from connectors.http_errors import HttpFailure, classify, failure_from, vendor_detail
+from connectors.http.caller import leaky_bucket
+from connectors.http.classify import HttpFailure, classify, failure_from, vendor_detail
+from connectors.http.errors import CredentialsRejected, RequestRejected, RetryableApiError
+from connectors.http.retry import RetryPolicy, parse_retry_after
 from connectors.hubspot.api import rolling_window_bucket
-from connectors.retry import RetryPolicy, parse_retry_after
 
 
 def state_after(error: BaseException, attempt: int) -> RetryCallState:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from connectors.idsets import decode_ids, encode_ids
-from connectors.watermark import Watermark
+from connectors.state.idsets import decode_ids, encode_ids
+from connectors.state.watermark import Watermark
 
 T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from streams.records import GoalSummary, ItemBrief, Person, SignalRecord
+from streams.rules.audience import Directory, notification_for
 from streams.rules.config import RuleConfig
 from streams.rules.drift import Finding, evaluate
 from streams.rules.goals import goal_facts
@@ -78,3 +80,39 @@ def judge(
 ) -> dict[str, Finding]:
     """Every rule's finding for `view` at `now`."""
     return evaluate(view, goal_facts(view, now, config), now, config, ready=ready, hubspot_synced=hubspot_synced)
+
+
+def _person(person_id: str | None) -> Person | None:
+    return Person(id=person_id) if person_id else None
+
+
+def summary(view: GoalView, facts: GoalFacts, campaign_owner: str | None, now: datetime = T0) -> GoalSummary:
+    """The goal summary the goal agent would publish for `view`, as far as audiences need it."""
+    return GoalSummary(
+        campaign=view.campaign.id,
+        name="",
+        status="on_track",
+        as_of=now,
+        owner=_person(campaign_owner),
+        items=[
+            ItemBrief(
+                key=key,
+                summary="",
+                done=entry.done,
+                leaf=key in facts.leaves,
+                top_level=key in facts.top_level,
+                owner=_person(entry.owner),
+                assignee=_person(entry.assignee),
+            )
+            for key, entry in sorted(view.items.items())
+        ],
+    )
+
+
+def told(goal: GoalSummary, action: str, rule: str = "date_conflict", at: datetime = T0) -> list[str] | None:
+    """Ids of everyone the notification of a signal `action` (or a win) goes to; None when it sends none."""
+    record = SignalRecord(campaign=goal.campaign, rule=rule, action=action, at=at, episode=1, goal=goal)
+    notification = notification_for(record, Directory())
+    if notification is None:
+        return None
+    return sorted(person.id for person in [*notification.recipients, *notification.unreachable])

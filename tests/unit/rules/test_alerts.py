@@ -1,4 +1,5 @@
-"""Who hears of what and when (design §4, Alerts): recipients, wins, the weekly digest, idempotency keys."""
+"""When alerts are due (design §4, Alerts): wins, the weekly digest, idempotency keys. Who hears of them:
+`test_audience.py`."""
 
 from __future__ import annotations
 
@@ -8,68 +9,20 @@ from typing import Any
 import pytest
 
 from streams.rules.alerts import (
-    alert_kind,
-    alert_recipients,
     digest_due,
     digest_key,
     digest_week,
-    event_alert_key,
     scheduled_digest,
     signal_alert_key,
-    top_level_owners,
-    win_contributors,
     win_due,
     win_key,
-    win_recipients,
 )
 from streams.rules.config import RuleConfig
-from streams.rules.model import Action, GoalView, SignalEvent
+from streams.rules.model import GoalView
 from tests.unit.rules.builders import DAY, SECOND, T0, L, facts, goal, item
 
 HOUR = DAY / 24
 MONDAY_9 = T0  # 2027-01-04 09:00 UTC is a Monday
-
-
-def event(action: Action, rule: str = "date_conflict", index: int = 0) -> SignalEvent:
-    return SignalEvent(rule, action, "warning", T0, 1, "why", index)
-
-
-# --- signal alerts ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("action", "kind"),
-    [("opened", "opened"), ("escalated", "escalated"), ("reminder", "reminder"), ("closed", "resolved")],
-)
-def test_signal_events_send_their_alert(action: Action, kind: str) -> None:
-    assert alert_kind(event(action)) == kind
-
-
-@pytest.mark.parametrize("action", ["deescalated", "superseded"])
-def test_a_lowered_or_superseded_signal_sends_no_alert(action: Action) -> None:
-    assert alert_kind(event(action)) is None
-    assert alert_recipients(event(action), "101", {"u-1"}) == []
-
-
-def test_alerts_go_to_the_campaign_owner_and_the_top_level_owners_sorted_once_each() -> None:
-    assert alert_recipients(event("opened"), "u-2", ["u-3", "u-1", "u-2", None]) == ["u-1", "u-2", "u-3"]
-
-
-def test_alerts_go_to_the_top_level_owners_when_the_campaign_has_no_owner() -> None:
-    assert alert_recipients(event("closed"), None, {"u-1"}) == ["u-1"]
-
-
-def test_orphan_work_alerts_only_the_work_items_owner() -> None:
-    assert alert_recipients(event("opened", "orphan_work"), "101", {"u-1"}, work_item_owners=["u-9"]) == ["u-9"]
-
-
-def test_top_level_owners_fall_back_to_the_project_lead() -> None:
-    view = goal(
-        item("EPIC", assignee=None, owner="lead-1"),
-        item("S1", parent="EPIC", assignee="u-2"),
-        item("SOLO", assignee="u-3"),
-    )
-    assert top_level_owners(view, facts(view, T0)) == ["lead-1", "u-3"]
 
 
 # --- wins ------------------------------------------------------------------------------------------
@@ -128,16 +81,6 @@ def test_win_is_not_due_without_a_launch_date() -> None:
 def test_a_done_leaf_without_done_time_counts_from_its_last_status_change() -> None:
     view = goal(item("S1", done=True, done_at=None, changed=L + DAY))
     assert not win_due(view, facts(view, L + DAY), L + DAY, already_won=False)
-
-
-def test_win_goes_to_the_campaign_owner_top_level_owners_and_leaf_assignees() -> None:
-    view = finished(L - DAY)
-    assert win_recipients(view, facts(view, L), "101") == ["101", "u-1", "u-2", "u-3"]
-
-
-def test_win_names_the_assignees_of_the_leaves_as_contributors() -> None:
-    view = finished(L - DAY)
-    assert win_contributors(view, facts(view, L)) == ["u-2", "u-3"]
 
 
 # --- digest ----------------------------------------------------------------------------------------
@@ -212,7 +155,6 @@ def test_signal_alert_keys_differ_by_episode_action_and_index() -> None:
 
 def test_signal_alert_key_is_stable() -> None:
     assert signal_alert_key("c1", "stalled", 2, "reminder", 3) == "signal:c1:stalled:2:reminder:3"
-    assert event_alert_key("c1", event("reminder", "stalled", 3)) == "signal:c1:stalled:1:reminder:3"
 
 
 def test_win_and_digest_keys_are_stable() -> None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from streams.rules.alerts import alert_recipients, digest_due, top_level_owners, win_due, win_recipients
+from streams.rules.alerts import digest_due, win_due
 from streams.rules.config import RuleConfig
 from streams.rules.drift import evaluate
 from streams.rules.goals import baseline_due, goal_facts, goal_status
 from streams.rules.model import CampaignView, GoalView, ItemView, SignalEvent, SignalState
 from streams.rules.signals import transition
+from tests.unit.rules.builders import summary, told
 
 CAMPAIGN = "0b6e1b6e-6f4e-4c43-9a77-1d2a3c4b5d6e"
 START = datetime(2027, 1, 4, 9, tzinfo=UTC)
@@ -120,13 +121,13 @@ def test_the_spring_launch_scenario_replays_as_expected() -> None:
         for signal_event in events:
             if signal_event.action == "opened":
                 episodes[signal_event.rule] = signal_event.episode
-            to = alert_recipients(signal_event, "101", top_level_owners(view, facts))
+            to = told(summary(view, facts, "101"), signal_event.action, signal_event.rule)
             if to:
                 alerts.append((signal_event.action, signal_event.rule, to, now))
         history += events
         if win_due(view, facts, now, already_won=won_at is not None):
             won_at = now
-            alerts.append(("win", "", win_recipients(view, facts, "101"), now))
+            alerts.append(("win", "", told(summary(view, facts, "101"), "win", "win"), now))
         slot = digest_due(last_digest, now, CONFIG)
         if slot is not None:
             last_digest = slot

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from connectors.sandbox.clock import SandboxClock
-from connectors.sandbox.jira.errors import JiraError
-from connectors.sandbox.jira.search import search
-from connectors.sandbox.jira.store import JiraStore
+from sandbox.clock import SandboxClock
+from sandbox.jira.errors import JiraError
+from sandbox.jira.search import search
+from sandbox.jira.store import JiraStore
 
 NOW = datetime(2027, 1, 10, 12, 0, 30, tzinfo=UTC)
 

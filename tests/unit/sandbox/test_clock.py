@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connectors.sandbox.core import SandboxClock
+from sandbox.core import SandboxClock
 
 START = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 

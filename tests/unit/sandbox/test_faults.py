@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
-from connectors.sandbox.core import FaultConfig, Faults, SandboxClock
+from sandbox.core import FaultConfig, Faults, SandboxClock
 
 START = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from connectors.sandbox.jira.catalog import field_catalogue
-from connectors.sandbox.jira.shapes import FieldSelection, jira_time, rfc3339
+from sandbox.jira.catalog import field_catalogue
+from sandbox.jira.shapes import FieldSelection, jira_time, rfc3339
 
 CATALOGUE = {definition.id: definition for definition in field_catalogue()}
 

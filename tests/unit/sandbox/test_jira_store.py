@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connectors.sandbox.jira.errors import JiraError
-from connectors.sandbox.jira.model import ChangeItem
-from connectors.sandbox.jira.store import IssueEvent, JiraStore
+from sandbox.jira.errors import JiraError
+from sandbox.jira.model import ChangeItem
+from sandbox.jira.store import IssueEvent, JiraStore
 from tests.unit.sandbox.jql_support import NOW, site
 
 LATER = NOW + timedelta(hours=1)

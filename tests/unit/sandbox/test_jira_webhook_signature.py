@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connectors.sandbox.jira.webhooks import sign, verify
+from sandbox.jira.webhooks import sign, verify
 
 SECRET = "It's a Secret to Everybody"
 VECTOR = "sha256=a4771c39fbe90f317c7824e83ddef3caae9cb3d976c214ace1f2937e133263c9"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from connectors.sandbox.jira.jql_compile import parse_date
+from sandbox.jira.jql_compile import parse_date
 from tests.unit.sandbox.jql_support import NOW, error, keys
 
 

@@ -7,7 +7,7 @@ The site (`jql_support.SITE`): WEB-1 epic (launch, Ivan, due 2027-02-20), WEB-2 
 
 from __future__ import annotations
 
-from connectors.sandbox.jira.errors import UNBOUNDED_JQL
+from sandbox.jira.errors import UNBOUNDED_JQL
 from tests.unit.sandbox.jql_support import error, keys
 
 

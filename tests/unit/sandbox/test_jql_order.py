@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from connectors.sandbox.jira.errors import JiraError
-from connectors.sandbox.jira.search import search
+from sandbox.jira.errors import JiraError
+from sandbox.jira.search import search
 from tests.unit.sandbox.jql_support import NOW, error, keys, site
 
 

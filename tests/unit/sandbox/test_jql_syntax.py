@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.sandbox.jira.jql import And, Clause, JqlError, Not, Or, parse
+from sandbox.jira.jql import And, Clause, JqlError, Not, Or, parse
 from tests.unit.sandbox.jql_support import error, keys
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.sandbox.core import RollingWindowLimiter, TokenBucket
+from sandbox.core import RollingWindowLimiter, TokenBucket
 
 
 class FakeTime:

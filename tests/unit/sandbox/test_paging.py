@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from connectors.sandbox.hubspot.paging import Cursor, paginate
+from sandbox.hubspot.paging import Cursor, paginate
 
 
 @dataclass

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sandbox.scenario import ScenarioError, load_scenario, parse_scenario, parse_step
+from sandbox.scenario import ScenarioError, load_scenario, parse_scenario, parse_step
 
 SHARED = Path(__file__).resolve().parents[4] / "shared" / "scenarios" / "spring-launch.yaml"
 GUID = "0b6e1b6e-6f4e-4c43-9a77-1d2a3c4b5d6e"

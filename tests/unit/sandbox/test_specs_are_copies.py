@@ -1,4 +1,4 @@
-"""The vendor descriptions in connectors/sandbox/specs/ are byte-identical copies of ../shared/specs/."""
+"""The vendor descriptions in sandbox/specs/ are byte-identical copies of ../shared/specs/."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-LOCAL = Path(__file__).resolve().parents[3] / "connectors" / "sandbox" / "specs"
+LOCAL = Path(__file__).resolve().parents[3] / "sandbox" / "specs"
 SHARED = Path(__file__).resolve().parents[4] / "shared" / "specs"
 FILES = sorted(p.relative_to(LOCAL) for p in LOCAL.glob("*/*.json"))
 

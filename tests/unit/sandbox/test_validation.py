@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
-from connectors.sandbox.core import ResponseValidator
-from connectors.sandbox.hubspot.app import spec_paths
+from sandbox.core import ResponseValidator
+from sandbox.hubspot.app import spec_paths
 
 ERROR = {"status": "error", "message": "x", "correlationId": "aeb5f871-7f07-4993-9211-075dc63e7cbf", "category": "X"}
 OWNER = {

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors.sandbox.core import Write, WriteLog
+from sandbox.core import Write, WriteLog
 
 AT = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 

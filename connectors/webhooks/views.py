@@ -1,0 +1,33 @@
+"""Webhook receivers on the worker's web server: `POST /webhooks/jira` and `POST /webhooks/hubspot`.
+
+Thin Faust views over `connectors.webhooks.intake` (checks in order: size, signature, redelivery, JSON;
+2xx only once the record is acknowledged by the broker). Jira deliveries go to `<prefix>jira-events`,
+where `connectors.webhooks.agent` has the Jira source re-read the issue in full; HubSpot events go to
+`<prefix>hubspot-events` for the CRM subscriptions a user sets up.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from aiohttp import web
+from faust.web import Request, Response, View
+
+from connectors.polling import runtime
+from connectors.webhooks.intake import receive_hubspot, receive_jira
+from streams.app import app
+
+
+@app.page("/webhooks/jira")
+class JiraWebhook(View):
+    async def post(self, request: Request) -> Response:
+        return cast(Response, await receive_jira(runtime.intake, cast(web.Request, request)))
+
+
+@app.page("/webhooks/hubspot")
+class HubSpotWebhook(View):
+    async def post(self, request: Request) -> Response:
+        return cast(Response, await receive_hubspot(runtime.intake, cast(web.Request, request)))
+
+
+__all__ = ["HubSpotWebhook", "JiraWebhook"]

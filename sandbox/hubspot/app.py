@@ -1,0 +1,553 @@
+"""The HubSpot sandbox's HTTP API: the endpoints Tandem uses, shaped as in HubSpot's OpenAPI descriptions.
+
+`create_app(world, validator=..., base_url=...)` builds an aiohttp app serving
+- Marketing Campaigns v3: list (`after`, `limit`, `sort`, `properties`, `name`), create, read, update,
+  delete, batch read, budget totals, metrics;
+- CRM Owners v3: list (`after`, `limit`, `email`, `archived`) and read by id;
+- CRM Tasks and Notes v3: create (with HubSpot-defined associations) and read by id.
+Bearer-token auth and HubSpot's TEN_SECONDLY_ROLLING rate limit sit in front (see `core.vendor_middlewares`).
+Deliberate differences from HubSpot are listed in BEHAVIOR.md beside this file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from sandbox.core import RollingWindowLimiter, SandboxWorld, vendor_middlewares
+from sandbox.hubspot.errors import (
+    HubSpotError,
+    auth_body,
+    correlation_id,
+    not_found,
+    rate_limit_body,
+    status_body,
+    validation_error,
+)
+from sandbox.hubspot.paging import Cursor, paginate
+from sandbox.hubspot.properties import SYSTEM_OBJECT_PROPERTIES
+from sandbox.hubspot.store import Campaign, CrmObject, HubSpotStore, MoneyItem, Owner, iso
+from sandbox.validation import ResponseValidator
+
+SYSTEM = "hubspot"
+SPEC_DIR = Path(__file__).resolve().parent.parent / "specs" / "hubspot"
+SPEC_FILES = ("campaigns-v3.json", "owners-v3.json", "tasks-v3.json", "notes-v3.json")
+DEFAULT_RATE_LIMIT = (190, 10.0)
+"""Professional/Enterprise private apps: 190 requests per rolling 10 seconds."""
+
+CAMPAIGN_SORTS = {"hs_name", "createdAt", "updatedAt"}
+CAMPAIGN_DEFAULT_LIMIT = 50
+CAMPAIGN_MAX_LIMIT = 100
+BATCH_READ_MAX = 50
+OWNER_DEFAULT_LIMIT = 100
+OWNER_MAX_LIMIT = 500
+YYYY_MM_DD = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+STORE: web.AppKey[HubSpotStore] = web.AppKey("hubspot_store", HubSpotStore)
+BASE_URL: web.AppKey[str] = web.AppKey("hubspot_base_url", str)
+LIMITER: web.AppKey[RollingWindowLimiter] = web.AppKey("hubspot_limiter", RollingWindowLimiter)
+RATE_HEADERS: web.RequestKey[dict[str, str]] = web.RequestKey("hubspot_rate_headers", dict)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def spec_paths() -> list[Path]:
+    """HubSpot's OpenAPI descriptions for the endpoints this sandbox serves."""
+    return [SPEC_DIR / name for name in SPEC_FILES]
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, content_type="application/json")
+
+
+def _store(request: web.Request) -> HubSpotStore:
+    return request.app[STORE]
+
+
+def _list_param(request: web.Request, name: str) -> list[str] | None:
+    """A multi-valued query parameter, given repeated and/or comma-separated; None when absent."""
+    if name not in request.query:
+        return None
+    values: list[str] = []
+    for raw in request.query.getall(name):
+        values.extend(part.strip() for part in raw.split(",") if part.strip())
+    return values
+
+
+def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise validation_error(f"Unable to parse '{raw}' as an integer for {name}", in_=name) from None
+    if not low <= value <= high:
+        raise validation_error(f"{name} must be between {low} and {high}, got {value}", in_=name, code="INVALID_LIMIT")
+    return value
+
+
+def _bool_param(request: web.Request, name: str) -> bool:
+    raw = request.query.get(name, "false").lower()
+    if raw not in ("true", "false"):
+        raise validation_error(f"{name} must be true or false, got '{raw}'", in_=name)
+    return raw == "true"
+
+
+def _date_param(request: web.Request, name: str) -> None:
+    raw = request.query.get(name)
+    if raw is not None and not YYYY_MM_DD.match(raw):
+        raise validation_error(f"{name} must be formatted YYYY-MM-DD, got '{raw}'", in_=name)
+
+
+def _cursor(request: web.Request, sort: str) -> Cursor | None:
+    token = request.query.get("after")
+    if token is None or token == "":
+        return None
+    try:
+        cursor = Cursor.decode(token)
+    except ValueError as exc:
+        raise validation_error(str(exc), in_="after", code="INVALID_CURSOR") from None
+    if cursor.sort != sort:
+        raise validation_error(
+            "the paging cursor was issued for another sort order", in_="after", code="INVALID_CURSOR"
+        )
+    return cursor
+
+
+def _next_paging(request: web.Request, cursor: Cursor | None) -> dict[str, Any] | None:
+    if cursor is None:
+        return None
+    after = cursor.encode()
+    query = [(k, v) for k, v in request.query.items() if k != "after"] + [("after", after)]
+    link = f"{request.app[BASE_URL]}{request.path}?{urlencode(query)}"
+    return {"next": {"after": after, "link": link}}
+
+
+async def _json_body(request: web.Request) -> Any:
+    raw = await request.read()
+    if not raw:
+        raise validation_error("Request body is required", in_="body")
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise validation_error("Invalid input JSON: the body is not valid JSON", in_="body") from None
+
+
+def _millis(when: datetime) -> int:
+    return int(when.timestamp() * 1000)
+
+
+# --- shapes ----------------------------------------------------------------------------------------------
+
+
+def campaign_json(campaign: Campaign, properties: list[str] | None, *, assets: bool = False) -> dict[str, Any]:
+    """`PublicCampaign` (or `PublicCampaignWithAssets`): the requested properties that have a value."""
+    values = campaign.all_properties()
+    chosen = values if properties is None else {name: values[name] for name in properties if name in values}
+    out: dict[str, Any] = {
+        "id": campaign.id,
+        "properties": chosen,
+        "createdAt": iso(campaign.created_at),
+        "updatedAt": iso(campaign.updated_at),
+        "businessUnits": [{"id": 0}],
+    }
+    if assets:
+        out["assets"] = {}
+    return out
+
+
+def money_json(item: MoneyItem) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": item.id,
+        "name": item.name,
+        "amount": item.amount,
+        "order": item.order,
+        "createdAt": _millis(item.created_at),
+        "updatedAt": _millis(item.updated_at),
+    }
+    if item.description is not None:
+        out["description"] = item.description
+    return out
+
+
+def owner_json(owner: Owner) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": owner.id,
+        "type": owner.type,
+        "archived": owner.archived,
+        "createdAt": iso(owner.created_at),
+        "updatedAt": iso(owner.updated_at),
+        "teams": owner.teams,
+    }
+    optional = {
+        "email": owner.email,
+        "firstName": owner.first_name,
+        "lastName": owner.last_name,
+        "userId": owner.user_id,
+        "userIdIncludingInactive": owner.user_id_including_inactive,
+    }
+    out.update({key: value for key, value in optional.items() if value is not None})
+    return out
+
+
+def object_json(crm_object: CrmObject, properties: list[str] | None, associations: list[str] | None) -> dict[str, Any]:
+    """`SimplePublicObject` / `...WithAssociations`: default or requested properties that have a value."""
+    wanted = set(SYSTEM_OBJECT_PROPERTIES) if properties is None else set(properties) | SYSTEM_OBJECT_PROPERTIES
+    out: dict[str, Any] = {
+        "id": crm_object.id,
+        "properties": {name: value for name, value in crm_object.properties.items() if name in wanted},
+        "createdAt": iso(crm_object.created_at),
+        "updatedAt": iso(crm_object.updated_at),
+        "archived": False,
+    }
+    if associations:
+        grouped: dict[str, dict[str, Any]] = {}
+        for link in crm_object.associations:
+            if link.to_type in associations:
+                results = grouped.setdefault(link.to_type, {"results": []})["results"]
+                entry = {"id": link.to_id, "type": link.label}
+                if entry not in results:
+                    results.append(entry)
+        if grouped:
+            out["associations"] = grouped
+    return out
+
+
+# --- campaigns -------------------------------------------------------------------------------------------
+
+
+def _campaign_sort(request: web.Request) -> tuple[str, bool]:
+    raw = request.query.get("sort", "createdAt") or "createdAt"
+    field_name = raw.removeprefix("-")
+    if field_name not in CAMPAIGN_SORTS:
+        raise validation_error(
+            f"Invalid sort '{raw}'. Sortable: {', '.join(sorted(CAMPAIGN_SORTS))} (prefix - for descending)",
+            in_="sort",
+            code="INVALID_SORT",
+        )
+    return raw, raw.startswith("-")
+
+
+def _sort_key(sort: str) -> Callable[[Campaign], str | int]:
+    field_name = sort.removeprefix("-")
+    if field_name == "hs_name":
+        return lambda c: c.properties.get("hs_name", "").casefold()
+    if field_name == "createdAt":
+        return lambda c: int(c.created_at.timestamp() * 1_000_000)
+    return lambda c: int(c.updated_at.timestamp() * 1_000_000)
+
+
+async def list_campaigns(request: web.Request) -> web.Response:
+    limit = _int_param(request, "limit", CAMPAIGN_DEFAULT_LIMIT, 1, CAMPAIGN_MAX_LIMIT)
+    sort, descending = _campaign_sort(request)
+    after = _cursor(request, sort)
+    properties = _list_param(request, "properties") or []
+    name = (request.query.get("name") or "").casefold()
+    matching = [c for c in _store(request).campaigns.values() if name in c.properties.get("hs_name", "").casefold()]
+    page = paginate(
+        matching, sort=sort, key=_sort_key(sort), ident=lambda c: c.id, descending=descending, after=after, limit=limit
+    )
+    body: dict[str, Any] = {"total": len(matching), "results": [campaign_json(c, properties) for c in page.items]}
+    paging = _next_paging(request, page.next)
+    if paging:
+        body["paging"] = paging
+    return _json(body)
+
+
+def _campaign_input(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict) or not isinstance(data.get("properties"), dict):
+        raise validation_error("properties is required and must be an object", in_="properties", code="REQUIRED_FIELD")
+    properties: dict[str, Any] = data["properties"]
+    return properties
+
+
+async def create_campaign(request: web.Request) -> web.Response:
+    properties = _campaign_input(await _json_body(request))
+    campaign = _store(request).create_campaign(properties)
+    response = _json(campaign_json(campaign, None), status=201)
+    response.headers["Location"] = f"{request.app[BASE_URL]}/marketing/v3/campaigns/{campaign.id}"
+    return response
+
+
+def _campaign(request: web.Request) -> Campaign:
+    guid = request.match_info["campaignGuid"]
+    campaign = _store(request).campaigns.get(guid)
+    if campaign is None:
+        raise not_found(f"Campaign {guid} not found")
+    return campaign
+
+
+async def get_campaign(request: web.Request) -> web.Response:
+    _date_param(request, "startDate")
+    _date_param(request, "endDate")
+    return _json(campaign_json(_campaign(request), _list_param(request, "properties") or [], assets=True))
+
+
+async def update_campaign(request: web.Request) -> web.Response:
+    guid = request.match_info["campaignGuid"]
+    properties = _campaign_input(await _json_body(request))
+    campaign = _store(request).update_campaign(guid, properties)
+    return _json(campaign_json(campaign, None))
+
+
+async def delete_campaign(request: web.Request) -> web.Response:
+    _store(request).delete_campaign(request.match_info["campaignGuid"])
+    return web.Response(status=204)
+
+
+async def batch_read_campaigns(request: web.Request) -> web.Response:
+    started = _store(request).clock.now()
+    data = await _json_body(request)
+    inputs = data.get("inputs") if isinstance(data, dict) else None
+    if not isinstance(inputs, list) or not all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in inputs):
+        raise validation_error("inputs is required: a list of {id}", in_="inputs", code="REQUIRED_FIELD")
+    if len(inputs) > BATCH_READ_MAX:
+        raise validation_error(f"At most {BATCH_READ_MAX} inputs per batch, got {len(inputs)}", in_="inputs")
+    _date_param(request, "startDate")
+    _date_param(request, "endDate")
+    properties = _list_param(request, "properties") or []
+    ids = list(dict.fromkeys(i["id"] for i in inputs))
+    campaigns = _store(request).campaigns
+    found = [campaign_json(campaigns[i], properties, assets=True) for i in ids if i in campaigns]
+    missing = [i for i in ids if i not in campaigns]
+    body: dict[str, Any] = {
+        "status": "COMPLETE",
+        "results": found,
+        "requestedAt": iso(started),
+        "startedAt": iso(started),
+        "completedAt": iso(_store(request).clock.now()),
+    }
+    if not missing:
+        return _json(body)
+    body["numErrors"] = len(missing)
+    body["errors"] = [
+        {
+            "status": "error",
+            "category": "OBJECT_NOT_FOUND",
+            "message": f"Could not get campaign with id {guid}",
+            "context": {"ids": [guid]},
+            "errors": [],
+            "links": {},
+        }
+        for guid in missing
+    ]
+    return _json(body, status=207)
+
+
+async def budget_totals(request: web.Request) -> web.Response:
+    campaign = _campaign(request)
+    budget = sum(item.amount for item in campaign.budget_items)
+    spend = sum(item.amount for item in campaign.spend_items)
+    return _json(
+        {
+            "budgetItems": [money_json(item) for item in campaign.budget_items],
+            "spendItems": [money_json(item) for item in campaign.spend_items],
+            "currencyCode": campaign.properties.get("hs_currency_code", "USD"),
+            "budgetTotal": budget,
+            "spendTotal": spend,
+            "remainingBudget": budget - spend,
+        }
+    )
+
+
+async def campaign_metrics(request: web.Request) -> web.Response:
+    _campaign(request)
+    _date_param(request, "startDate")
+    _date_param(request, "endDate")
+    return _json({"influencedContacts": 0, "newContactsFirstTouch": 0, "newContactsLastTouch": 0, "sessions": 0})
+
+
+# --- owners ----------------------------------------------------------------------------------------------
+
+
+async def list_owners(request: web.Request) -> web.Response:
+    limit = _int_param(request, "limit", OWNER_DEFAULT_LIMIT, 1, OWNER_MAX_LIMIT)
+    archived = _bool_param(request, "archived")
+    after = _cursor(request, "id")
+    email = (request.query.get("email") or "").casefold()
+    owners = [
+        o
+        for o in _store(request).owners.values()
+        if o.archived == archived and (not email or (o.email or "").casefold() == email)
+    ]
+    page = paginate(
+        owners, sort="id", key=lambda o: int(o.id), ident=lambda o: o.id, descending=False, after=after, limit=limit
+    )
+    body: dict[str, Any] = {"results": [owner_json(o) for o in page.items]}
+    paging = _next_paging(request, page.next)
+    if paging:
+        body["paging"] = paging
+    return _json(body)
+
+
+async def get_owner(request: web.Request) -> web.Response:
+    raw = request.match_info["ownerId"]
+    if not raw.isdigit():
+        raise validation_error(f"Unable to parse '{raw}' as an owner id (an integer)", in_="ownerId")
+    id_property = request.query.get("idProperty", "id")
+    if id_property not in ("id", "userId"):
+        raise validation_error(f"idProperty must be id or userId, got '{id_property}'", in_="idProperty")
+    archived = _bool_param(request, "archived")
+    for owner in _store(request).owners.values():
+        key = owner.id if id_property == "id" else str(owner.user_id)
+        if key == raw and owner.archived == archived:
+            return _json(owner_json(owner))
+    raise not_found(f"No owner found with {id_property} {raw}")
+
+
+# --- tasks and notes -------------------------------------------------------------------------------------
+
+
+def _object_routes(object_type: str) -> tuple[Handler, Handler]:
+    async def create(request: web.Request) -> web.Response:
+        data = await _json_body(request)
+        if not isinstance(data, dict):
+            raise validation_error("the body must be an object with properties and associations", in_="body")
+        crm_object = _store(request).create_object(object_type, data.get("properties"), data.get("associations"))
+        return _json(object_json(crm_object, list(crm_object.properties), None), status=201)
+
+    async def read(request: web.Request) -> web.Response:
+        object_id = request.match_info["objectId"]
+        crm_object = _store(request).objects[object_type].get(object_id)
+        if crm_object is None or _bool_param(request, "archived"):
+            raise not_found(f"Object not found. objectId are usually numeric. ({object_type} {object_id})")
+        return _json(object_json(crm_object, _list_param(request, "properties"), _list_param(request, "associations")))
+
+    return create, read
+
+
+# --- auth, limits, errors ----------------------------------------------------------------------------------
+
+
+def _authenticator(token: str) -> Callable[[web.Request], web.Response | None]:
+    expected = f"Bearer {token}"
+
+    def authenticate(request: web.Request) -> web.Response | None:
+        if request.headers.get("Authorization", "").strip() == expected:
+            return None
+        return _json(auth_body(), status=401)
+
+    return authenticate
+
+
+def _rate_limiter(limiter: RollingWindowLimiter, store: HubSpotStore) -> Callable[[web.Request], web.Response | None]:
+    interval = str(int(limiter.window * 1000))
+
+    def rate_limit(request: web.Request) -> web.Response | None:
+        key = request.headers.get("Authorization", "")
+        allowed, remaining, _wait = limiter.check(key)
+        headers = {
+            "X-HubSpot-RateLimit-Max": str(limiter.limit),
+            "X-HubSpot-RateLimit-Remaining": str(remaining),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": interval,
+        }
+        if allowed:
+            request[RATE_HEADERS] = headers
+            return None
+        return web.json_response(rate_limit_body(store.portal_id), status=429, headers=headers)
+
+    return rate_limit
+
+
+@web.middleware
+async def _hubspot_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except HubSpotError as exc:
+        return _json(exc.body(), status=exc.status)
+
+
+async def _add_headers(request: web.Request, response: web.StreamResponse) -> None:
+    if request.path.startswith("/_sandbox/"):
+        return
+    response.headers.setdefault("X-HubSpot-Correlation-Id", correlation_id())
+    for name, value in request.get(RATE_HEADERS, {}).items():
+        response.headers.setdefault(name, value)
+
+
+# --- the app ---------------------------------------------------------------------------------------------
+
+
+class _Hooks:
+    """Scenario hooks: HubSpotStore.load/apply, with store errors as plain ValueErrors."""
+
+    def __init__(self, store: HubSpotStore) -> None:
+        self.store = store
+
+    def load(self, section: dict[str, Any]) -> None:
+        try:
+            self.store.load(section)
+        except HubSpotError as exc:
+            raise ValueError(exc.message) from None
+
+    def apply(self, op: dict[str, Any], at: datetime) -> None:
+        try:
+            self.store.apply(op, at)
+        except HubSpotError as exc:
+            raise ValueError(exc.message) from None
+
+
+def create_app(
+    world: SandboxWorld,
+    *,
+    validator: ResponseValidator | None = None,
+    base_url: str,
+    token: str | None = None,
+    rate_limit: tuple[int, float] = DEFAULT_RATE_LIMIT,
+) -> web.Application:
+    """The HubSpot sandbox app; sets `world.hubspot` and registers its scenario hooks with the world.
+
+    `token` defaults to `world.credentials.hubspot_token`; `rate_limit` is (requests, seconds) per token.
+    """
+    store = HubSpotStore(world.clock)
+    world.hubspot = store
+    world.register(SYSTEM, _Hooks(store))
+    world.faults.register_error_body(SYSTEM, lambda status: (status_body(status, store.portal_id), {}))
+    limiter = RollingWindowLimiter(*rate_limit)
+    world.register_limiter(SYSTEM, limiter)
+
+    middlewares = vendor_middlewares(
+        world,
+        SYSTEM,
+        authenticate=_authenticator(token or world.credentials.hubspot_token),
+        rate_limit=_rate_limiter(limiter, store),
+        validator=validator,
+    )
+    app = web.Application(middlewares=[*middlewares, _hubspot_errors])
+    app[STORE] = store
+    app[BASE_URL] = base_url.rstrip("/")
+    app[LIMITER] = limiter
+    app.on_response_prepare.append(_add_headers)
+
+    campaigns = "/marketing/v3/campaigns"
+    app.router.add_get(campaigns, list_campaigns, allow_head=False)
+    app.router.add_post(campaigns, create_campaign)
+    app.router.add_post(f"{campaigns}/batch/read", batch_read_campaigns)
+    one = f"{campaigns}/{{campaignGuid}}"
+    app.router.add_get(one, get_campaign, allow_head=False)
+    app.router.add_patch(one, update_campaign)
+    app.router.add_delete(one, delete_campaign)
+    app.router.add_get(f"{one}/budget/totals", budget_totals, allow_head=False)
+    app.router.add_get(f"{one}/reports/metrics", campaign_metrics, allow_head=False)
+    for path in ("/crm/v3/owners", "/crm/v3/owners/"):
+        app.router.add_get(path, list_owners, allow_head=False)
+    app.router.add_get("/crm/v3/owners/{ownerId}", get_owner, allow_head=False)
+    for object_type in ("tasks", "notes"):
+        create, read = _object_routes(object_type)
+        app.router.add_post(f"/crm/v3/objects/{object_type}", create)
+        app.router.add_get(f"/crm/v3/objects/{object_type}/{{objectId}}", read, allow_head=False)
+    return app
+
+
+__all__ = ["DEFAULT_RATE_LIMIT", "SYSTEM", "create_app", "spec_paths"]

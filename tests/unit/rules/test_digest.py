@@ -1,0 +1,47 @@
+"""The weekly digest: who gets one, when, and what changed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from streams.rules.audience import Directory
+from streams.rules.config import RuleConfig
+from streams.rules.digest import brief, changes, digest_for, goal_owners
+from streams.state import OwnerState
+from tests.builders import MARIA
+
+MONDAY_NINE = datetime(2027, 1, 11, 9, tzinfo=UTC)
+
+
+def test_the_owners_of_a_goal_are_the_campaign_owner_and_the_top_level_owners(goal) -> None:
+    assert sorted(goal_owners(goal)) == ["ivan@acme.test", "maria@acme.test"]
+
+
+def test_a_digest_is_due_at_the_first_tick_after_monday_nine(goal) -> None:
+    state = OwnerState(
+        owner="maria@acme.test", person=MARIA, goals={"c1": goal}, last_slot=datetime(2027, 1, 4, 9, tzinfo=UTC)
+    )
+    _, early = digest_for(state, datetime(2027, 1, 11, 8, tzinfo=UTC), RuleConfig(), Directory())
+    state, due = digest_for(state, MONDAY_NINE, RuleConfig(), Directory())
+    assert early is None and due is not None
+    assert due.key == "digest:maria@acme.test:2027-01-11" and [p.email for p in due.recipients] == ["maria@acme.test"]
+    _, again = digest_for(state, datetime(2027, 1, 11, 10, tzinfo=UTC), RuleConfig(), Directory())
+    assert again is None
+
+
+def test_nobody_without_goals_gets_a_digest() -> None:
+    _, none = digest_for(OwnerState(owner="x", person=MARIA), MONDAY_NINE, RuleConfig(), Directory())
+    assert none is None
+
+
+def test_changes_say_what_moved_since_the_last_digest(goal) -> None:
+    before = brief(goal.derive(status="on_track", open_signals={}))
+    assert changes({"c1": before}, {"c1": goal.derive(open_signals={"date_conflict": "warning"})}) == [
+        "Spring Launch 2027: on track → at risk",
+        "Spring Launch 2027: date conflict opened",
+    ]
+
+
+def test_a_new_goal_and_a_lost_one_are_changes(goal) -> None:
+    assert changes({}, {"c1": goal}) == ["Spring Launch 2027: new goal, at risk"]
+    assert changes({"c1": brief(goal)}, {}) == ["Spring Launch 2027: no longer one of your goals"]

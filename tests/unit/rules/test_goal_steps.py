@@ -1,0 +1,156 @@
+"""The goal agent's decisions: links, suggestions, commands, and what an evaluation publishes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from streams.records import CampaignSnapshot, GoalMessage, Person, WorkItemSnapshot, identity
+from streams.rules.config import RuleConfig
+from streams.rules.goal_steps import apply_campaign, apply_message, evaluate
+from streams.state import GoalState
+
+AT = datetime(2027, 1, 4, 9, tzinfo=UTC)
+CONFIG = RuleConfig()
+CAMPAIGN = "c1"
+
+
+def campaign(**fields: object) -> CampaignSnapshot:
+    values: dict = {
+        "id": CAMPAIGN,
+        "name": "Spring Launch",
+        "source_updated_at": AT,
+        "start_date": "2027-03-01",
+        "owner": Person(id="101", email="maria@acme.test"),
+    }
+    values.update(fields)
+    return CampaignSnapshot(**values)
+
+
+def item(key: str = "WEB-1", **fields: object) -> WorkItemSnapshot:
+    values: dict = {
+        "key": key,
+        "project": "WEB",
+        "source_updated_at": AT,
+        "summary": key,
+        "status_category": "new",
+        "assignee": Person(id="u-1", email="ivan@acme.test"),
+    }
+    values.update(fields)
+    return WorkItemSnapshot(**values)
+
+
+def link(key: str = "WEB-1", kind: str = "explicit", source: str = "label", at: datetime = AT, **fields: object):
+    return GoalMessage(
+        kind="link",
+        campaign=CAMPAIGN,
+        work_item=key,
+        item=item(key, **fields),
+        link_kind=kind,
+        link_source=source,
+        seen_at=at,
+    )
+
+
+def goal() -> GoalState:
+    return apply_campaign(GoalState(campaign_id=CAMPAIGN), campaign())
+
+
+def test_a_new_link_is_announced_once() -> None:
+    state, effects = apply_message(goal(), link(), CONFIG)
+    assert [(e.work_item, e.action, e.kind, e.source) for e in effects.links] == [
+        ("WEB-1", "added", "explicit", "label")
+    ]
+    _, effects = apply_message(state, link(status_category="done"), CONFIG)
+    assert effects.links == []
+
+
+def test_a_link_changing_kind_is_removed_and_added_again() -> None:
+    state, _ = apply_message(goal(), link(kind="inherited", source="parent"), CONFIG)
+    _, effects = apply_message(state, link(), CONFIG)
+    assert [(e.action, e.kind) for e in effects.links] == [("removed", "inherited"), ("added", "explicit")]
+
+
+def test_the_first_link_time_is_kept_across_updates() -> None:
+    state, _ = apply_message(goal(), link(), CONFIG)
+    state, _ = apply_message(state, link(at=AT + timedelta(days=2)), CONFIG)
+    assert state.first_linked_at == AT and state.items["WEB-1"].linked_at == AT
+
+
+def test_unlink_removes_the_item() -> None:
+    state, _ = apply_message(goal(), link(), CONFIG)
+    state, effects = apply_message(
+        state, GoalMessage(kind="unlink", campaign=CAMPAIGN, work_item="WEB-1", seen_at=AT), CONFIG
+    )
+    assert state.items == {} and [e.action for e in effects.links] == ["removed"]
+
+
+def test_a_rejected_suggestion_is_not_proposed_again() -> None:
+    suggest = GoalMessage(kind="suggest", campaign=CAMPAIGN, work_item="APP-9", score=0.9, seen_at=AT)
+    state, _ = apply_message(goal(), suggest, CONFIG)
+    state, _ = apply_message(
+        state, GoalMessage(kind="reject", campaign=CAMPAIGN, work_item="APP-9", seen_at=AT), CONFIG
+    )
+    state, _ = apply_message(state, suggest, CONFIG)
+    assert state.suggestions["APP-9"].state == "rejected"
+
+
+def test_confirming_a_suggestion_asks_jira_for_the_label() -> None:
+    state, _ = apply_message(
+        goal(), GoalMessage(kind="suggest", campaign=CAMPAIGN, work_item="APP-9", score=0.9, seen_at=AT), CONFIG
+    )
+    state, effects = apply_message(
+        state,
+        GoalMessage(kind="confirm", campaign=CAMPAIGN, work_item="APP-9", seen_at=AT, requested_by="maria"),
+        CONFIG,
+    )
+    assert state.suggestions["APP-9"].state == "confirmed"
+    assert [(c.system, c.action, c.target, c.idempotency_key) for c in effects.sync] == [
+        ("jira", "add_label", "APP-9", f"confirm:{CAMPAIGN}:APP-9")
+    ]
+
+
+def test_rebaselining_is_recorded_with_the_previous_baseline() -> None:
+    state, _ = apply_message(goal(), link(size=5.0), CONFIG)
+    state = state.derive(baseline=3.0)
+    state, _ = apply_message(
+        state, GoalMessage(kind="rebaseline", campaign=CAMPAIGN, seen_at=AT, requested_by="ivan"), CONFIG
+    )
+    assert state.baseline == 5.0
+    assert [(r.previous, r.baseline, r.requested_by) for r in state.rebaselines] == [(3.0, 5.0, "ivan")]
+
+
+def test_nothing_opens_before_both_sources_synced_but_the_baseline_is_still_built() -> None:
+    state, _ = apply_message(goal(), link(due_date="2027-04-01", size=3.0), CONFIG)
+    later = AT + timedelta(days=8)
+    state, effects = evaluate(state, later, CONFIG, ready=False, hubspot_synced=False)
+    assert effects.signals == [] and state.signals == {} and state.baseline == 3.0
+
+
+def test_a_date_conflict_opens_with_its_episode_and_the_goal_in_it() -> None:
+    state, _ = apply_message(goal(), link(due_date="2027-04-01"), CONFIG)
+    state, effects = evaluate(state, AT, CONFIG, ready=True, hubspot_synced=True)
+    assert [(s.rule, s.action, s.severity, s.episode) for s in effects.signals] == [
+        ("date_conflict", "opened", "warning", 1)
+    ]
+    assert effects.signals[0].goal is not None and effects.signals[0].goal.status == "at_risk"
+    assert state.episodes == {"date_conflict": 1}
+
+
+def test_the_summary_is_published_only_when_it_changed() -> None:
+    state, _ = apply_message(goal(), link(), CONFIG)
+    state, first = evaluate(state, AT, CONFIG, ready=True, hubspot_synced=True)
+    _, second = evaluate(state, AT + timedelta(minutes=5), CONFIG, ready=True, hubspot_synced=True)
+    assert first.summary is not None and second.summary is None
+
+
+def test_a_win_is_announced_once_when_everything_is_done_before_launch() -> None:
+    state, _ = apply_message(goal(), link(status_category="done", status_changed_at=AT), CONFIG)
+    state, effects = evaluate(state, AT, CONFIG, ready=True, hubspot_synced=True)
+    assert [(s.rule, s.action) for s in effects.signals] == [("win", "win")]
+    _, effects = evaluate(state, AT + timedelta(hours=1), CONFIG, ready=True, hubspot_synced=True)
+    assert effects.signals == []
+
+
+def test_a_person_is_one_identity_across_tools_by_email() -> None:
+    assert identity(Person(id="101", email="Maria@Acme.test")) == identity(Person(id="u-7", email="maria@acme.test"))
+    assert identity(Person(id="u-3")) == "u-3"
