@@ -72,9 +72,13 @@ def test_the_rules_never_read_the_clock() -> None:
     calls = []
     for module, path in modules("streams/rules"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Attribute) and node.attr in ("now", "utcnow", "today", "time", "monotonic"):
-                if isinstance(node.value, ast.Name) and node.value.id in ("datetime", "date", "time"):
-                    calls.append(f"{module}: {node.value.id}.{node.attr}")
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("now", "utcnow", "today", "time", "monotonic")
+                and isinstance(node.value, ast.Name)
+                and node.value.id in ("datetime", "date", "time")
+            ):
+                calls.append(f"{module}: {node.value.id}.{node.attr}")
     assert calls == []
 
 
@@ -93,7 +97,9 @@ def test_the_rule_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     """The checks above can fail: a module importing Faust late, inside a function, is found."""
     (tmp_path / "streams" / "rules").mkdir(parents=True)
     probe = tmp_path / "streams" / "rules" / "probe.py"
-    probe.write_text("def late():\n    import faust\n\n    from ..rules import goals\n    from connectors.http import errors\n")
+    probe.write_text(
+        "def late():\n    import faust\n\n    from ..rules import goals\n    from connectors.http import errors\n"
+    )
     assert offences("streams/rules", RULES_FORBIDDEN, tmp_path) == [
         "streams.rules.probe imports connectors.http",
         "streams.rules.probe imports connectors.http.errors",
