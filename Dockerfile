@@ -6,6 +6,7 @@ COPY pyproject.toml README.md ./
 COPY tandem ./tandem
 COPY streams ./streams
 COPY connectors ./connectors
+COPY sandbox ./sandbox
 RUN pip install --no-cache-dir . && useradd --create-home --uid 1000 tandem && mkdir /data && chown tandem /data
 
 USER tandem

@@ -1,5 +1,5 @@
 """What the worker's sources have achieved, in-process: the tick timer reads `status.hubspot_synced` and
-`status.jira_synced` (design §4: no rule fires before both sources finished a full sync)."""
+`status.jira_synced` (docs/rules.md: no rule fires before both sources finished a full sync)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scenarios (design §5): a starting workspace for both vendors and a timeline of changes, in YAML or JSON.
+"""Scenarios (docs/scenarios.md): a starting workspace for both vendors and a timeline of changes, in YAML or JSON.
 
 `load_scenario(path)` / `parse_scenario(text, filename)` return a typed `Scenario` or raise a
 `ScenarioError` whose message names the file, the line and the problem ("spring.yaml:12: unknown key
@@ -14,11 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from sandbox.hubspot.properties import CAMPAIGN_PROPERTIES
+from sandbox.lined_yaml import LinedDocument, NodePath, ScenarioError, where
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 ISSUE_KEY = re.compile(r"^([A-Z][A-Z0-9_]{0,9})-([1-9][0-9]*)$")
@@ -46,79 +46,6 @@ JIRA_ISSUE_FIELDS = frozenset(
 CUSTOM_FIELD = re.compile(r"^customfield_\d+$")
 
 System = Literal["hubspot", "jira", "tandem"]
-NodePath = tuple[str | int, ...]
-
-
-class ScenarioError(ValueError):
-    """A scenario file is wrong; the message is `FILE:LINE: problem`."""
-
-    def __init__(self, filename: str, line: int, problem: str) -> None:
-        super().__init__(f"{filename}:{line}: {problem}")
-        self.filename = filename
-        self.line = line
-        self.problem = problem
-
-
-# --- YAML with line numbers ----------------------------------------------------------------------------
-
-
-class _Document:
-    """The parsed document as plain Python values, plus the line of every mapping, key and list item."""
-
-    def __init__(self, filename: str, text: str) -> None:
-        self.filename = filename
-        self.lines: dict[NodePath, int] = {}
-        if text.lstrip().startswith(("{", "[")):
-            # JSON may indent with tabs, which YAML forbids; valid JSON has no raw tabs inside strings.
-            text = text.replace("\t", " ")
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 1
-            raise ScenarioError(filename, line, f"not valid YAML: {exc.problem or exc.context}") from None
-        except yaml.YAMLError as exc:
-            raise ScenarioError(filename, 1, f"not valid YAML: {exc}") from None
-        if node is None:
-            raise ScenarioError(filename, 1, "the file is empty")
-        self._constructor = yaml.SafeLoader("")
-        self.value = self._build(node, ())
-
-    def _build(self, node: yaml.Node, path: NodePath) -> Any:
-        self.lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            mapping: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    raise ScenarioError(self.filename, key_node.start_mark.line + 1, "keys must be plain strings")
-                key = str(key_node.value)
-                if key in mapping:
-                    raise ScenarioError(self.filename, key_node.start_mark.line + 1, f"duplicate key '{key}'")
-                self.lines[(*path, key)] = key_node.start_mark.line + 1
-                mapping[key] = self._build(value_node, (*path, key))
-            return mapping
-        if isinstance(node, yaml.SequenceNode):
-            return [self._build(item, (*path, index)) for index, item in enumerate(node.value)]
-        if node.tag == "tag:yaml.org,2002:timestamp":
-            return node.value  # times and dates stay text; the API shapes are strings
-        return self._constructor.construct_object(node, deep=True)
-
-    def line(self, path: NodePath) -> int:
-        """Line of `path`, or of its nearest enclosing node that is in the file."""
-        for end in range(len(path), -1, -1):
-            if path[:end] in self.lines:
-                return self.lines[path[:end]]
-        return 1
-
-    def error(self, path: NodePath, problem: str) -> ScenarioError:
-        return ScenarioError(self.filename, self.line(path), problem)
-
-
-def _where(path: NodePath) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text or "the top level"
 
 
 # --- Sections --------------------------------------------------------------------------------------------
@@ -299,38 +226,38 @@ _ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def _parse_time(doc: _Document, path: NodePath, value: Any) -> datetime:
+def _parse_time(doc: LinedDocument, path: NodePath, value: Any) -> datetime:
     if not isinstance(value, str):
-        raise doc.error(path, f'{_where(path)} must be an ISO-8601 time in quotes, e.g. "2027-01-04T09:00:00Z"')
+        raise doc.error(path, f'{where(path)} must be an ISO-8601 time in quotes, e.g. "2027-01-04T09:00:00Z"')
     try:
         when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise doc.error(path, f"{_where(path)}: '{value}' is not an ISO-8601 time") from None
+        raise doc.error(path, f"{where(path)}: '{value}' is not an ISO-8601 time") from None
     if when.tzinfo is None:
-        raise doc.error(path, f"{_where(path)}: '{value}' has no zone (add Z for UTC)")
+        raise doc.error(path, f"{where(path)}: '{value}' has no zone (add Z for UTC)")
     return when
 
 
-def _pydantic_problem(doc: _Document, base: NodePath, exc: ValidationError) -> ScenarioError:
+def _pydantic_problem(doc: LinedDocument, base: NodePath, exc: ValidationError) -> ScenarioError:
     error = exc.errors()[0]
     loc: NodePath = (*base, *(part for part in error["loc"] if isinstance(part, str | int)))
     kind = error["type"]
     if kind == "extra_forbidden":
-        return doc.error(loc, f"unknown key '{loc[-1]}' in {_where(loc[:-1])}")
+        return doc.error(loc, f"unknown key '{loc[-1]}' in {where(loc[:-1])}")
     if kind == "missing":
-        return doc.error(loc[:-1], f"missing key '{loc[-1]}' in {_where(loc[:-1])}")
+        return doc.error(loc[:-1], f"missing key '{loc[-1]}' in {where(loc[:-1])}")
     if kind == "unknown_key":
         key = str((error.get("ctx") or {})["key"])
-        return doc.error((*loc, key), f"{_where(loc)}: {error['msg']}")
+        return doc.error((*loc, key), f"{where(loc)}: {error['msg']}")
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
         message = f"'{error['input']}' is not a valid {loc[-1]}"
-    return doc.error(loc, f"{_where(loc)}: {message}")
+    return doc.error(loc, f"{where(loc)}: {message}")
 
 
-def _parse_step(doc: _Document, path: NodePath, raw: Any, filename: str, *, require_at: bool) -> Step:
+def _parse_step(doc: LinedDocument, path: NodePath, raw: Any, filename: str, *, require_at: bool) -> Step:
     if not isinstance(raw, dict):
-        raise doc.error(path, f"{_where(path)} must be a mapping with 'at' and one of hubspot, jira, tandem")
+        raise doc.error(path, f"{where(path)} must be a mapping with 'at' and one of hubspot, jira, tandem")
     unknown = sorted(set(raw) - {"at", *_STEP_SYSTEMS})
     if unknown:
         raise doc.error(
@@ -349,7 +276,7 @@ def _parse_step(doc: _Document, path: NodePath, raw: Any, filename: str, *, requ
     op_path: NodePath = (*path, system)
     op = raw[system]
     if not isinstance(op, dict):
-        raise doc.error(op_path, f"{_where(op_path)} must be a mapping, e.g. {{update: ID, ...}}")
+        raise doc.error(op_path, f"{where(op_path)} must be a mapping, e.g. {{update: ID, ...}}")
     actions = _ACTIONS[system]
     named = [key for key in op if key in actions]
     if len(named) != 1:
@@ -368,7 +295,7 @@ def _parse_step(doc: _Document, path: NodePath, raw: Any, filename: str, *, requ
 
 
 def _check_op(
-    doc: _Document, path: NodePath, system: str, action: str, op: dict[str, Any]
+    doc: LinedDocument, path: NodePath, system: str, action: str, op: dict[str, Any]
 ) -> tuple[str | None, dict[str, Any]]:
     value = op[action]
     if system == "tandem":
@@ -376,7 +303,7 @@ def _check_op(
     if action in ("owner", "user"):
         model = HubSpotOwner if action == "owner" else JiraUser
         if not isinstance(value, dict):
-            raise doc.error((*path, action), f"{_where((*path, action))} must be a mapping")
+            raise doc.error((*path, action), f"{where((*path, action))} must be a mapping")
         try:
             parsed = model.model_validate(value)
         except ValidationError as exc:
@@ -409,9 +336,9 @@ def _check_op(
     return target, payload
 
 
-def _link(doc: _Document, path: NodePath, value: Any) -> dict[str, str]:
+def _link(doc: LinedDocument, path: NodePath, value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or set(value) != {"campaign", "work_item"}:
-        raise doc.error(path, f"{_where(path)} must be {{campaign: ID, work_item: KEY}}")
+        raise doc.error(path, f"{where(path)} must be {{campaign: ID, work_item: KEY}}")
     campaign, work_item = str(value["campaign"]), str(value["work_item"])
     if not GUID.match(campaign):
         raise doc.error((*path, "campaign"), f"'{campaign}' is not a valid campaign id (a GUID)")
@@ -429,7 +356,7 @@ def _setting_names() -> frozenset[str]:
     return frozenset(Settings.model_fields)
 
 
-def _check_references(doc: _Document, top: _Top, steps: list[Step]) -> None:
+def _check_references(doc: LinedDocument, top: _Top, steps: list[Step]) -> None:
     campaigns: set[str] = set()
     for index, campaign in enumerate(top.hubspot.campaigns if top.hubspot else []):
         if campaign.id in campaigns:
@@ -479,7 +406,7 @@ def _check_references(doc: _Document, top: _Top, steps: list[Step]) -> None:
 
 def parse_scenario(text: str, filename: str = "<scenario>") -> Scenario:
     """Parse and check a scenario (YAML or JSON text); `filename` is used in error messages."""
-    doc = _Document(filename, text)
+    doc = LinedDocument(filename, text)
     if not isinstance(doc.value, dict):
         raise ScenarioError(filename, 1, "a scenario is a mapping with name, start, end, hubspot, jira, timeline")
     try:
@@ -532,9 +459,9 @@ def load_scenario(path: str | Path) -> Scenario:
 def parse_step(data: Any, source: str = "<step>") -> Step:
     """Parse one timeline step given on its own (the control plane's `POST /_sandbox/step`); `at` is optional."""
     if isinstance(data, str | bytes):
-        doc = _Document(source, data.decode() if isinstance(data, bytes) else data)
+        doc = LinedDocument(source, data.decode() if isinstance(data, bytes) else data)
     else:
-        doc = _Document.__new__(_Document)
+        doc = LinedDocument.__new__(LinedDocument)
         doc.filename, doc.lines, doc.value = source, {(): 1}, data
     return _parse_step(doc, (), doc.value, source, require_at=False)
 

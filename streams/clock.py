@@ -1,4 +1,4 @@
-"""The clock of live mode: ticks on `tandem.ticks`, one per partition (design §4).
+"""The clock of live mode: ticks on `tandem.ticks`, one per partition (docs/rules.md).
 
 The leader reads the wall clock here — the only place Tandem does — and sends a tick every
 `TANDEM_TICK_SECONDS`, and at once whenever a source finishes its first full sync (so rules may start

@@ -1,4 +1,4 @@
-"""The weekly digest agent (design §4): every owner with at least one goal gets, at the first tick at or
+"""The weekly digest agent (docs/rules.md): every owner with at least one goal gets, at the first tick at or
 after `digest_day` `digest_hour` in `timezone`, each goal's status, progress, forecast and what changed.
 
 The goal agent tells each owner about the goals they own (`owner-goals`, keyed by the owner's identity);
@@ -13,11 +13,11 @@ from typing import Any
 from streams import deadletter, topics
 from streams.app import app, settings
 from streams.records import OwnerGoal, Tick, decode
-from streams.rules.audience import Directory
 from streams.rules.config import RuleConfig
 from streams.rules.digest import digest_for
 from streams.rules.snapshots import check_key
 from streams.state import OwnerState, PartitionClock
+from tandem.people import Directory
 
 RULES = RuleConfig.from_settings(settings)
 DIRECTORY = Directory(settings.people)

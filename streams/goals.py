@@ -1,4 +1,4 @@
-"""The goal agent: one shared goal per campaign (design §4), driven by changes and by ticks.
+"""The goal agent: one shared goal per campaign (docs/rules.md), driven by changes and by ticks.
 
 Reads campaign snapshots, goal messages (links with item facts, suggestions, commands) and ticks, all
 keyed by campaign id (ticks by partition). Keeps each campaign's `GoalState` and each partition's clock,

@@ -1,4 +1,4 @@
-"""The work item agent: one work item per key, joined to the campaigns it serves (design §2–§3).
+"""The work item agent: one work item per key, joined to the campaigns it serves (docs/architecture.md).
 
 Reads Jira snapshots and join messages (claims from campaigns, children registering, parents passing
 down their campaigns), keeps each item's `ItemState`, and sends what `streams.rules.join.reconcile` decides:

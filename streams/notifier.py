@@ -1,4 +1,4 @@
-"""Signals into notifications (design §4, Alerts): the notifier agent.
+"""Signals into notifications (docs/rules.md, Alerts): the notifier agent.
 
 Each signal record that should be announced becomes one `Notification` on `tandem.notifications`, keyed
 by its idempotency key (signal episode and action, or the goal's win), with its audience resolved.
@@ -12,7 +12,8 @@ from typing import Any
 from streams import deadletter, topics
 from streams.app import app, settings
 from streams.records import SignalRecord, decode
-from streams.rules.audience import Directory, notification_for
+from streams.rules.audience import notification_for
+from tandem.people import Directory
 
 DIRECTORY = Directory(settings.people)
 

@@ -1,4 +1,4 @@
-"""Typed records at every topic boundary (design §2).
+"""Typed records at every topic boundary (docs/architecture.md).
 
 Records serialise as plain JSON objects (no Faust metadata), so anything that speaks JSON can produce
 them. Dates are ISO `YYYY-MM-DD` strings (Faust has no `date` codec); timestamps are timezone-aware
@@ -49,13 +49,11 @@ class TandemRecord(faust.Record, abstract=True, serializer="json", include_metad
 
 
 class Person(TandemRecord):
-    """Someone in HubSpot (an owner) or Jira (a user): who gets told. `slack` is a handle from
-    `TANDEM_PEOPLE`, filled in when the notifier resolves the audience."""
+    """Someone in HubSpot (an owner) or Jira (a user): who gets told."""
 
     id: str
     name: str | None = None
     email: str | None = None
-    slack: str | None = None
 
     required_text = ("id",)
 
@@ -147,7 +145,7 @@ class Tick(TandemRecord):
     """The clock (key: partition): rules read *now* from here, never from the wall clock.
 
     It also says whether each source has finished its first full sync: until both have, no signal opens
-    (design §4: no rule fires on a partial picture)."""
+    (docs/rules.md: no rule fires on a partial picture)."""
 
     now: datetime
     partition: int
@@ -196,7 +194,7 @@ class GoalMessage(TandemRecord):
 
 
 class Progress(TandemRecord):
-    """Progress of a goal, counted over leaves (design §4)."""
+    """Progress of a goal, counted over leaves (docs/rules.md)."""
 
     items_done: int = 0
     items_total: int = 0
@@ -285,7 +283,7 @@ class SignalRecord(TandemRecord):
 
 
 class Notification(TandemRecord):
-    """A message to deliver (key: `key`, its idempotency key derived from its cause, design §4 Alerts).
+    """A message to deliver (key: `key`, its idempotency key derived from its cause, docs/rules.md Alerts).
 
     kind `opened`/`escalated`/`reminder`/`resolved` (a drift signal), `win` (a goal shipped on time), or
     `digest` (an owner's week). `recipients` have an address; `unreachable` should hear of it but have

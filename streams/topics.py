@@ -1,4 +1,4 @@
-"""The topics of design §2, each declared with its partitions, key and record type.
+"""The topics of docs/architecture.md, each declared with its partitions, key and record type.
 
 Agents consume the raw (`*_in`) declarations and decode inside `deadletter.process`, so a record that
 cannot even be decoded reaches the dead-letter topic instead of crashing the agent. Producers use the

@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     """Log level of the worker."""
 
     tick_seconds: float = Field(default=3600.0, gt=0)
-    """Interval of the clock ticks that drive time-based rules (design §4: 1 h)."""
+    """Interval of the clock ticks that drive time-based rules (1 h: rules judge at most an hour late)."""
 
     session_timeout: float = Field(default=60.0, ge=6, le=300)
     """Seconds without a heartbeat before Kafka gives a dead worker's partitions to the others."""
@@ -206,7 +206,7 @@ class Settings(BaseSettings):
     jira_remote_links: Literal["changed", "off"] = "changed"
     """`changed`: read remote links of every issue whose `updated` moved (one request per issue); `off`: never."""
 
-    # --- Notifications (design §4, Alerts) ----------------------------------------------------------
+    # --- Notifications ----------------------------------------------------------------------------
     notify_email: bool = True
     """Send alerts, wins and digests by email (SMTP)."""
 
@@ -252,7 +252,7 @@ class Settings(BaseSettings):
     dashboard_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
     """Public URL of Tandem's dashboard, linked from every message."""
 
-    # --- Rules (design §4) -------------------------------------------------------------------------
+    # --- Rules -------------------------------------------------------------------------------------
     risk_horizon_days: int = Field(default=45, ge=0, le=3650)
     """`schedule_risk` is judged only when the launch is at most this many days away."""
 

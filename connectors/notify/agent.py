@@ -1,4 +1,4 @@
-"""Delivering notifications, exactly once as far as the channels allow (design §4, issue 6).
+"""Delivering notifications, exactly once as far as the channels allow (docs/rules.md, issue 6).
 
 Each notification fans out into delivery units — one email to the recipients who may hear of it now, one
 per recipient in quiet hours (sent when those end), one Slack post per team, one Jira comment per
@@ -29,9 +29,12 @@ from connectors.notify.slack import SlackChannel
 from streams import deadletter, topics
 from streams.app import app, settings
 from streams.records import Notification, Person, Tick, decode, identity
+from tandem.people import Directory
 from tandem.quiet_hours import QuietHours, parse_quiet_hours
 
 log = logging.getLogger(__name__)
+
+DIRECTORY = Directory(settings.people)
 
 ATTEMPTS = 4
 QUIET: dict[str, QuietHours] = {
@@ -96,7 +99,7 @@ def units(n: Notification, now: datetime) -> tuple[list[str], list[tuple[str, da
 
 def mention_blocks(n: Notification) -> list[dict[str, Any]]:
     """A context block mentioning the recipients who have a Slack handle in `TANDEM_PEOPLE`."""
-    handles = sorted({p.slack for p in [*n.recipients, *n.unreachable] if p.slack})
+    handles = sorted({h for p in [*n.recipients, *n.unreachable] if (h := DIRECTORY.slack_handle(p))})
     if not handles:
         return []
     return [{"type": "context", "elements": [{"type": "mrkdwn", "text": "cc " + " ".join(handles)}]}]

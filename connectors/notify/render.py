@@ -1,5 +1,5 @@
 """Notifications into words: a subject, plain text, HTML and Slack blocks, from the templates in
-`templates/` (design §4: every message says what the change means for the launch and for the work, with
+`templates/` (docs/rules.md: every message says what the change means for the launch and for the work, with
 links into both tools)."""
 
 from __future__ import annotations

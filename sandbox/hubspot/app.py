@@ -11,8 +11,6 @@ Deliberate differences from HubSpot are listed in BEHAVIOR.md beside this file.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -32,8 +30,9 @@ from sandbox.hubspot.errors import (
     validation_error,
 )
 from sandbox.hubspot.paging import Cursor, paginate
-from sandbox.hubspot.properties import SYSTEM_OBJECT_PROPERTIES
-from sandbox.hubspot.store import Campaign, CrmObject, HubSpotStore, MoneyItem, Owner, iso
+from sandbox.hubspot.params import bool_param, date_param, int_param, json_body, list_param, paging_cursor
+from sandbox.hubspot.shapes import campaign_json, money_json, object_json, owner_json
+from sandbox.hubspot.store import Campaign, HubSpotStore, iso
 from sandbox.validation import ResponseValidator
 
 SYSTEM = "hubspot"
@@ -48,7 +47,6 @@ CAMPAIGN_MAX_LIMIT = 100
 BATCH_READ_MAX = 50
 OWNER_DEFAULT_LIMIT = 100
 OWNER_MAX_LIMIT = 500
-YYYY_MM_DD = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 STORE: web.AppKey[HubSpotStore] = web.AppKey("hubspot_store", HubSpotStore)
 BASE_URL: web.AppKey[str] = web.AppKey("hubspot_base_url", str)
@@ -74,57 +72,6 @@ def _store(request: web.Request) -> HubSpotStore:
     return request.app[STORE]
 
 
-def _list_param(request: web.Request, name: str) -> list[str] | None:
-    """A multi-valued query parameter, given repeated and/or comma-separated; None when absent."""
-    if name not in request.query:
-        return None
-    values: list[str] = []
-    for raw in request.query.getall(name):
-        values.extend(part.strip() for part in raw.split(",") if part.strip())
-    return values
-
-
-def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise validation_error(f"Unable to parse '{raw}' as an integer for {name}", in_=name) from None
-    if not low <= value <= high:
-        raise validation_error(f"{name} must be between {low} and {high}, got {value}", in_=name, code="INVALID_LIMIT")
-    return value
-
-
-def _bool_param(request: web.Request, name: str) -> bool:
-    raw = request.query.get(name, "false").lower()
-    if raw not in ("true", "false"):
-        raise validation_error(f"{name} must be true or false, got '{raw}'", in_=name)
-    return raw == "true"
-
-
-def _date_param(request: web.Request, name: str) -> None:
-    raw = request.query.get(name)
-    if raw is not None and not YYYY_MM_DD.match(raw):
-        raise validation_error(f"{name} must be formatted YYYY-MM-DD, got '{raw}'", in_=name)
-
-
-def _cursor(request: web.Request, sort: str) -> Cursor | None:
-    token = request.query.get("after")
-    if token is None or token == "":
-        return None
-    try:
-        cursor = Cursor.decode(token)
-    except ValueError as exc:
-        raise validation_error(str(exc), in_="after", code="INVALID_CURSOR") from None
-    if cursor.sort != sort:
-        raise validation_error(
-            "the paging cursor was issued for another sort order", in_="after", code="INVALID_CURSOR"
-        )
-    return cursor
-
-
 def _next_paging(request: web.Request, cursor: Cursor | None) -> dict[str, Any] | None:
     if cursor is None:
         return None
@@ -132,96 +79,6 @@ def _next_paging(request: web.Request, cursor: Cursor | None) -> dict[str, Any] 
     query = [(k, v) for k, v in request.query.items() if k != "after"] + [("after", after)]
     link = f"{request.app[BASE_URL]}{request.path}?{urlencode(query)}"
     return {"next": {"after": after, "link": link}}
-
-
-async def _json_body(request: web.Request) -> Any:
-    raw = await request.read()
-    if not raw:
-        raise validation_error("Request body is required", in_="body")
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise validation_error("Invalid input JSON: the body is not valid JSON", in_="body") from None
-
-
-def _millis(when: datetime) -> int:
-    return int(when.timestamp() * 1000)
-
-
-# --- shapes ----------------------------------------------------------------------------------------------
-
-
-def campaign_json(campaign: Campaign, properties: list[str] | None, *, assets: bool = False) -> dict[str, Any]:
-    """`PublicCampaign` (or `PublicCampaignWithAssets`): the requested properties that have a value."""
-    values = campaign.all_properties()
-    chosen = values if properties is None else {name: values[name] for name in properties if name in values}
-    out: dict[str, Any] = {
-        "id": campaign.id,
-        "properties": chosen,
-        "createdAt": iso(campaign.created_at),
-        "updatedAt": iso(campaign.updated_at),
-        "businessUnits": [{"id": 0}],
-    }
-    if assets:
-        out["assets"] = {}
-    return out
-
-
-def money_json(item: MoneyItem) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": item.id,
-        "name": item.name,
-        "amount": item.amount,
-        "order": item.order,
-        "createdAt": _millis(item.created_at),
-        "updatedAt": _millis(item.updated_at),
-    }
-    if item.description is not None:
-        out["description"] = item.description
-    return out
-
-
-def owner_json(owner: Owner) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": owner.id,
-        "type": owner.type,
-        "archived": owner.archived,
-        "createdAt": iso(owner.created_at),
-        "updatedAt": iso(owner.updated_at),
-        "teams": owner.teams,
-    }
-    optional = {
-        "email": owner.email,
-        "firstName": owner.first_name,
-        "lastName": owner.last_name,
-        "userId": owner.user_id,
-        "userIdIncludingInactive": owner.user_id_including_inactive,
-    }
-    out.update({key: value for key, value in optional.items() if value is not None})
-    return out
-
-
-def object_json(crm_object: CrmObject, properties: list[str] | None, associations: list[str] | None) -> dict[str, Any]:
-    """`SimplePublicObject` / `...WithAssociations`: default or requested properties that have a value."""
-    wanted = set(SYSTEM_OBJECT_PROPERTIES) if properties is None else set(properties) | SYSTEM_OBJECT_PROPERTIES
-    out: dict[str, Any] = {
-        "id": crm_object.id,
-        "properties": {name: value for name, value in crm_object.properties.items() if name in wanted},
-        "createdAt": iso(crm_object.created_at),
-        "updatedAt": iso(crm_object.updated_at),
-        "archived": False,
-    }
-    if associations:
-        grouped: dict[str, dict[str, Any]] = {}
-        for link in crm_object.associations:
-            if link.to_type in associations:
-                results = grouped.setdefault(link.to_type, {"results": []})["results"]
-                entry = {"id": link.to_id, "type": link.label}
-                if entry not in results:
-                    results.append(entry)
-        if grouped:
-            out["associations"] = grouped
-    return out
 
 
 # --- campaigns -------------------------------------------------------------------------------------------
@@ -249,10 +106,10 @@ def _sort_key(sort: str) -> Callable[[Campaign], str | int]:
 
 
 async def list_campaigns(request: web.Request) -> web.Response:
-    limit = _int_param(request, "limit", CAMPAIGN_DEFAULT_LIMIT, 1, CAMPAIGN_MAX_LIMIT)
+    limit = int_param(request, "limit", CAMPAIGN_DEFAULT_LIMIT, 1, CAMPAIGN_MAX_LIMIT)
     sort, descending = _campaign_sort(request)
-    after = _cursor(request, sort)
-    properties = _list_param(request, "properties") or []
+    after = paging_cursor(request, sort)
+    properties = list_param(request, "properties") or []
     name = (request.query.get("name") or "").casefold()
     matching = [c for c in _store(request).campaigns.values() if name in c.properties.get("hs_name", "").casefold()]
     page = paginate(
@@ -273,7 +130,7 @@ def _campaign_input(data: Any) -> dict[str, Any]:
 
 
 async def create_campaign(request: web.Request) -> web.Response:
-    properties = _campaign_input(await _json_body(request))
+    properties = _campaign_input(await json_body(request))
     campaign = _store(request).create_campaign(properties)
     response = _json(campaign_json(campaign, None), status=201)
     response.headers["Location"] = f"{request.app[BASE_URL]}/marketing/v3/campaigns/{campaign.id}"
@@ -289,14 +146,14 @@ def _campaign(request: web.Request) -> Campaign:
 
 
 async def get_campaign(request: web.Request) -> web.Response:
-    _date_param(request, "startDate")
-    _date_param(request, "endDate")
-    return _json(campaign_json(_campaign(request), _list_param(request, "properties") or [], assets=True))
+    date_param(request, "startDate")
+    date_param(request, "endDate")
+    return _json(campaign_json(_campaign(request), list_param(request, "properties") or [], assets=True))
 
 
 async def update_campaign(request: web.Request) -> web.Response:
     guid = request.match_info["campaignGuid"]
-    properties = _campaign_input(await _json_body(request))
+    properties = _campaign_input(await json_body(request))
     campaign = _store(request).update_campaign(guid, properties)
     return _json(campaign_json(campaign, None))
 
@@ -308,15 +165,15 @@ async def delete_campaign(request: web.Request) -> web.Response:
 
 async def batch_read_campaigns(request: web.Request) -> web.Response:
     started = _store(request).clock.now()
-    data = await _json_body(request)
+    data = await json_body(request)
     inputs = data.get("inputs") if isinstance(data, dict) else None
     if not isinstance(inputs, list) or not all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in inputs):
         raise validation_error("inputs is required: a list of {id}", in_="inputs", code="REQUIRED_FIELD")
     if len(inputs) > BATCH_READ_MAX:
         raise validation_error(f"At most {BATCH_READ_MAX} inputs per batch, got {len(inputs)}", in_="inputs")
-    _date_param(request, "startDate")
-    _date_param(request, "endDate")
-    properties = _list_param(request, "properties") or []
+    date_param(request, "startDate")
+    date_param(request, "endDate")
+    properties = list_param(request, "properties") or []
     ids = list(dict.fromkeys(i["id"] for i in inputs))
     campaigns = _store(request).campaigns
     found = [campaign_json(campaigns[i], properties, assets=True) for i in ids if i in campaigns]
@@ -363,8 +220,8 @@ async def budget_totals(request: web.Request) -> web.Response:
 
 async def campaign_metrics(request: web.Request) -> web.Response:
     _campaign(request)
-    _date_param(request, "startDate")
-    _date_param(request, "endDate")
+    date_param(request, "startDate")
+    date_param(request, "endDate")
     return _json({"influencedContacts": 0, "newContactsFirstTouch": 0, "newContactsLastTouch": 0, "sessions": 0})
 
 
@@ -372,9 +229,9 @@ async def campaign_metrics(request: web.Request) -> web.Response:
 
 
 async def list_owners(request: web.Request) -> web.Response:
-    limit = _int_param(request, "limit", OWNER_DEFAULT_LIMIT, 1, OWNER_MAX_LIMIT)
-    archived = _bool_param(request, "archived")
-    after = _cursor(request, "id")
+    limit = int_param(request, "limit", OWNER_DEFAULT_LIMIT, 1, OWNER_MAX_LIMIT)
+    archived = bool_param(request, "archived")
+    after = paging_cursor(request, "id")
     email = (request.query.get("email") or "").casefold()
     owners = [
         o
@@ -398,7 +255,7 @@ async def get_owner(request: web.Request) -> web.Response:
     id_property = request.query.get("idProperty", "id")
     if id_property not in ("id", "userId"):
         raise validation_error(f"idProperty must be id or userId, got '{id_property}'", in_="idProperty")
-    archived = _bool_param(request, "archived")
+    archived = bool_param(request, "archived")
     for owner in _store(request).owners.values():
         key = owner.id if id_property == "id" else str(owner.user_id)
         if key == raw and owner.archived == archived:
@@ -411,7 +268,7 @@ async def get_owner(request: web.Request) -> web.Response:
 
 def _object_routes(object_type: str) -> tuple[Handler, Handler]:
     async def create(request: web.Request) -> web.Response:
-        data = await _json_body(request)
+        data = await json_body(request)
         if not isinstance(data, dict):
             raise validation_error("the body must be an object with properties and associations", in_="body")
         crm_object = _store(request).create_object(object_type, data.get("properties"), data.get("associations"))
@@ -420,9 +277,9 @@ def _object_routes(object_type: str) -> tuple[Handler, Handler]:
     async def read(request: web.Request) -> web.Response:
         object_id = request.match_info["objectId"]
         crm_object = _store(request).objects[object_type].get(object_id)
-        if crm_object is None or _bool_param(request, "archived"):
+        if crm_object is None or bool_param(request, "archived"):
             raise not_found(f"Object not found. objectId are usually numeric. ({object_type} {object_id})")
-        return _json(object_json(crm_object, _list_param(request, "properties"), _list_param(request, "associations")))
+        return _json(object_json(crm_object, list_param(request, "properties"), list_param(request, "associations")))
 
     return create, read
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from sandbox.jira.adf import adf_text, is_adf, text_to_adf
 from sandbox.jira.catalog import RESOLUTION_DONE, STATUS_CATEGORIES
 from sandbox.jira.errors import NOT_ADF, cannot_set, field_errors
 from sandbox.jira.model import ChangeItem, Issue, IssueType, Status
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 Apply = Callable[[], list[ChangeItem]]
 
-_ADF_TYPES = frozenset({"doc"})
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 READ_ONLY = frozenset(
     {"created", "updated", "creator", "statuscategorychangedate", "resolutiondate", "lastViewed", "statusCategory"}
@@ -43,45 +43,6 @@ class EditContext:
     @property
     def scenario(self) -> bool:
         return self.api_version is None
-
-
-def adf_text(document: Any) -> str:
-    """The plain text of an Atlassian Document Format document (for changelog strings and v2 bodies)."""
-    if not isinstance(document, dict):
-        return "" if document is None else str(document)
-    parts: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "text" and isinstance(node.get("text"), str):
-                parts.append(node["text"])
-            for child in node.get("content") or []:
-                walk(child)
-            if node.get("type") in ("paragraph", "heading", "listItem", "codeBlock"):
-                parts.append("\n")
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(document)
-    return "".join(parts).strip()
-
-
-def text_to_adf(text: str) -> dict[str, Any]:
-    """A plain string as the one-paragraph ADF document Jira stores for it."""
-    paragraphs = [
-        {"type": "paragraph", "content": [{"type": "text", "text": line}]} for line in text.split("\n") if line
-    ]
-    return {"type": "doc", "version": 1, "content": paragraphs}
-
-
-def is_adf(value: Any) -> bool:
-    return (
-        isinstance(value, dict)
-        and value.get("type") in _ADF_TYPES
-        and value.get("version") == 1
-        and isinstance(value.get("content"), list)
-    )
 
 
 def jira_date_string(value: date | None) -> str | None:

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from sandbox.jira.adf import adf_text
 from sandbox.jira.catalog import RESOLUTION_DONE, STATUS_CATEGORIES, FieldDef
-from sandbox.jira.edits import adf_text
 from sandbox.jira.model import (
     ChangeGroup,
     ChangeItem,

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sandbox.clock import SandboxClock
+from sandbox.jira.adf import is_adf, text_to_adf
 from sandbox.jira.catalog import (
     DEFAULT_ISSUE_TYPES,
     DEFAULT_PRIORITIES,
@@ -28,7 +29,7 @@ from sandbox.jira.catalog import (
     FieldDef,
     field_catalogue,
 )
-from sandbox.jira.edits import EditContext, FieldWriter, is_adf, text_to_adf
+from sandbox.jira.edits import EditContext, FieldWriter
 from sandbox.jira.errors import COMMENT_NOT_VALID, JiraError, field_errors, issue_not_found
 from sandbox.jira.model import (
     CategoryKey,

@@ -1,4 +1,4 @@
-"""Goal and drift rules of design §4 as pure functions: (state, now, config) → decisions. No I/O, no clock."""
+"""Goal and drift rules of docs/rules.md as pure functions: (state, now, config) → decisions. No I/O, no clock."""
 
 from streams.rules.config import RuleConfig
 from streams.rules.drift import evaluate

@@ -1,4 +1,4 @@
-"""When alerts are due (design §4, Alerts): wins, the weekly digest, and every alert's idempotency key.
+"""When alerts are due (docs/rules.md, Alerts): wins, the weekly digest, and every alert's idempotency key.
 Who hears of them is `streams.rules.audience`."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Who hears of what (design §4, Alerts), as pure functions.
+"""Who hears of what (docs/rules.md, Alerts), as pure functions.
 
 A person known to both tools is one recipient: people are identified by their email when it is known,
 else by the tool's own id. `TANDEM_PEOPLE` may give anyone an address or a Slack handle. People who
@@ -8,30 +8,13 @@ than dropped silently.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from streams.records import GoalSummary, Notification, Person, SignalRecord, identity
 from streams.rules.alerts import signal_alert_key, win_key
+from tandem.people import Directory
 
 ALERT_KINDS = {"opened": "opened", "escalated": "escalated", "reminder": "reminder", "closed": "resolved"}
-
-
-class Directory:
-    """Addresses from `TANDEM_PEOPLE` (person id or email → {"email", "name", "slack"}) on top of the tools'."""
-
-    def __init__(self, overrides: Mapping[str, Mapping[str, str]] | None = None) -> None:
-        self.overrides = {key.lower(): dict(value) for key, value in (overrides or {}).items()}
-
-    def resolve(self, person: Person) -> Person:
-        """The person with the address, name and Slack handle `TANDEM_PEOPLE` gives them."""
-        extra = self.overrides.get(person.id.lower()) or self.overrides.get((person.email or "").lower()) or {}
-        if not extra:
-            return person
-        return person.derive(
-            email=extra.get("email") or person.email,
-            name=extra.get("name") or person.name,
-            slack=extra.get("slack") or person.slack,
-        )
 
 
 def audience(people: Iterable[Person | None], directory: Directory) -> tuple[list[Person], list[Person]]:

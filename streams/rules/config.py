@@ -1,4 +1,4 @@
-"""The thresholds of design §4, in one immutable value the rules take as an argument."""
+"""The thresholds of docs/rules.md, in one immutable value the rules take as an argument."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def _lowered(statuses: Iterable[str]) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class RuleConfig:
-    """Every threshold of design §4 with its default. Status sets are kept lowercase."""
+    """Every threshold of docs/rules.md with its default. Status sets are kept lowercase."""
 
     risk_horizon_days: int = 45
     velocity_window_days: int = 14

@@ -1,4 +1,4 @@
-"""The weekly digest (design §4): each owner's goals, their status and progress, and what changed since
+"""The weekly digest (docs/rules.md): each owner's goals, their status and progress, and what changed since
 the owner's last digest — as pure functions."""
 
 from __future__ import annotations
@@ -7,9 +7,10 @@ from datetime import datetime
 
 from streams.records import GoalSummary, Notification, Person, identity
 from streams.rules.alerts import digest_due, digest_key, digest_week
-from streams.rules.audience import Directory, audience
+from streams.rules.audience import audience
 from streams.rules.config import RuleConfig
 from streams.state import GoalBrief, OwnerState
+from tandem.people import Directory
 
 
 def goal_owners(goal: GoalSummary) -> dict[str, Person]:

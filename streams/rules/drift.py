@@ -1,4 +1,4 @@
-"""The seven drift rules of design §4: which conditions hold for a goal at `now`, how badly, and why.
+"""The seven drift rules of docs/rules.md: which conditions hold for a goal at `now`, how badly, and why.
 
 `evaluate` only judges; `signals.transition` turns the answer into openings, changes and closings.
 """

@@ -1,4 +1,4 @@
-"""The goal agent's decisions, as pure functions over `GoalState` (design §3–§4).
+"""The goal agent's decisions, as pure functions over `GoalState` (docs/rules.md).
 
 A goal gathers a campaign and the work items linked to it. Each change — a campaign snapshot, a link
 message with fresh item facts, a person's command, a tick — updates the state here, then `evaluate`

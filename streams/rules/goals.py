@@ -1,4 +1,4 @@
-"""A goal's facts (design §4): leaves and containers, sizes, progress, forecast, baseline and status."""
+"""A goal's facts (docs/rules.md): leaves and containers, sizes, progress, forecast, baseline and status."""
 
 from __future__ import annotations
 

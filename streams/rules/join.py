@@ -1,4 +1,4 @@
-"""The streaming join from work items to campaigns (design §2, §3), as pure functions.
+"""The streaming join from work items to campaigns (docs/architecture.md, §3), as pure functions.
 
 Each work item's state lives in the partition of its key. An item is linked to a campaign explicitly
 (its own label, remote link or custom field, or a campaign naming it: a *claim*) or by inheritance

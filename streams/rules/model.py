@@ -1,4 +1,4 @@
-"""Inputs and outputs of the goal and drift rules (design §4): plain frozen dataclasses, no Faust.
+"""Inputs and outputs of the goal and drift rules (docs/rules.md): plain frozen dataclasses, no Faust.
 
 Agents convert their table state into these views, call the rules with *now* taken from ticks, and act on
 what comes back. Every datetime is timezone-aware (UTC); dates are calendar dates.

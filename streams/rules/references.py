@@ -1,4 +1,4 @@
-"""Explicit references between campaigns and work items (design §3, kind `explicit`), as pure functions.
+"""Explicit references between campaigns and work items (docs/rules.md, kind `explicit`), as pure functions.
 
 A work item names a campaign by a label `<prefix><campaign id>`, a remote link to the campaign's HubSpot
 URL, or the configured custom field (an id or a URL). A campaign names work items by Jira issue keys in

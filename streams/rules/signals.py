@@ -1,4 +1,4 @@
-"""Signal lifecycle (design §4): open, change severity, remind, close, and supersede.
+"""Signal lifecycle (docs/rules.md): open, change severity, remind, close, and supersede.
 
 A signal is keyed (campaign, rule); `transition` works on the open signals of one campaign.
 """

@@ -1,4 +1,4 @@
-"""Link suggestions (design §3, kind `suggested`): a work item's summary that reads like a campaign's
+"""Link suggestions (docs/rules.md, kind `suggested`): a work item's summary that reads like a campaign's
 name, scored 0–1 by rapidfuzz's token-set ratio (a campaign name contained in a summary scores 1.0).
 
 A suggestion is not a link: a person confirms it (the label is then written into Jira and the link

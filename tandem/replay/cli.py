@@ -32,7 +32,7 @@ async def _with_task_dump(main: Coroutine[Any, Any, dict[str, Any]]) -> dict[str
     "report_path",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the report (JSON, design §5).",
+    help="Where to write the report (JSON, docs/scenarios.md).",
 )
 def replay(scenario: Path, report_path: Path) -> None:
     """Replay a scenario through the whole pipeline and write what it did."""

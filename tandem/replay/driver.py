@@ -1,4 +1,4 @@
-"""`tandem replay`: a scenario through the whole pipeline, on the scenario's clock (design §5).
+"""`tandem replay`: a scenario through the whole pipeline, on the scenario's clock (docs/scenarios.md).
 
 Starts what is missing — a local broker through the launcher, both sandboxes seeded from the scenario, a
 worker in replay mode with topics and consumer group of its own — then drives the clock: at each

@@ -1,5 +1,5 @@
 """What a replay's notifications reach: a real local SMTP server (aiosmtpd) and a local receiver of Slack
-incoming-webhook posts. The report's `notifications` are built from what these received (design §5)."""
+incoming-webhook posts. The report's `notifications` are built from what these received (docs/scenarios.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The report of a replay (design §5), built from what actually flowed: the goal summaries and signal
+"""The report of a replay (docs/scenarios.md), built from what actually flowed: the goal summaries and signal
 records on Kafka, the messages the notification receivers got, and the sandboxes' write log.
 
 Links, suggestions and goals are as of the end; signals, notifications and writes are the whole history.

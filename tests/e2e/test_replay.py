@@ -1,5 +1,5 @@
 """Scenarios through the whole pipeline: `tandem replay` on a real broker, real sandboxes and a real worker,
-its report checked against the scenario's expectations (design §5)."""
+its report checked against the scenario's expectations (docs/scenarios.md)."""
 
 from __future__ import annotations
 

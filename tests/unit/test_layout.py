@@ -68,7 +68,7 @@ def test_the_rules_import_no_faust_no_kafka_no_http_and_no_connectors() -> None:
 
 
 def test_the_rules_never_read_the_clock() -> None:
-    """*Now* reaches a rule as an argument (design §4, Time), never from the wall clock."""
+    """*Now* reaches a rule as an argument (docs/rules.md, Time), never from the wall clock."""
     calls = []
     for module, path in modules("streams/rules"):
         for node in ast.walk(ast.parse(path.read_text())):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from streams.records import GoalSummary, ItemBrief, Person, SignalRecord
-from streams.rules.audience import Directory, notification_for
+from streams.rules.audience import notification_for
 from streams.rules.config import RuleConfig
 from streams.rules.drift import Finding, evaluate
 from streams.rules.goals import goal_facts
 from streams.rules.model import CampaignView, GoalFacts, GoalView, ItemView
+from tandem.people import Directory
 
 T0 = datetime(2027, 1, 4, 9, tzinfo=UTC)  # a Monday: the first link appears
 LAUNCH = date(2027, 3, 1)

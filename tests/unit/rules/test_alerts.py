@@ -1,4 +1,4 @@
-"""When alerts are due (design §4, Alerts): wins, the weekly digest, idempotency keys. Who hears of them:
+"""When alerts are due (docs/rules.md, Alerts): wins, the weekly digest, idempotency keys. Who hears of them:
 `test_audience.py`."""
 
 from __future__ import annotations

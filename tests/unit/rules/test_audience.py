@@ -1,11 +1,12 @@
-"""Who hears of what (design §4 Alerts)."""
+"""Who hears of what (docs/rules.md Alerts)."""
 
 from __future__ import annotations
 
 import pytest
 
 from streams.records import Person, SignalRecord
-from streams.rules.audience import Directory, audience, notification_for, win_people
+from streams.rules.audience import audience, notification_for, win_people
+from tandem.people import Directory
 from tests.builders import IVAN, MARIA, T
 from tests.unit.rules.builders import DAY, T0, L, facts, item, summary, told
 from tests.unit.rules.builders import goal as goal_view
@@ -72,7 +73,7 @@ def test_the_directory_gives_an_address_to_someone_the_tools_lack() -> None:
 
 def test_the_directory_knows_slack_handles_by_id_or_email() -> None:
     directory = Directory({"u-1": {"slack": "@ivan"}, "maria@acme.test": {"slack": "@maria"}})
-    assert directory.resolve(IVAN).slack == "@ivan" and directory.resolve(MARIA).slack == "@maria"
+    assert directory.slack_handle(IVAN) == "@ivan" and directory.slack_handle(MARIA) == "@maria"
 
 
 # --- who hears of a signal, at the level of the rules' view of a goal -----------------------------

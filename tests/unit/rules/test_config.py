@@ -1,4 +1,4 @@
-"""Rule thresholds: design §4 defaults, the `TANDEM_*` settings that change them, and their validation."""
+"""Rule thresholds: docs/rules.md defaults, the `TANDEM_*` settings that change them, and their validation."""
 
 from __future__ import annotations
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from streams.rules.audience import Directory
 from streams.rules.config import RuleConfig
 from streams.rules.digest import brief, changes, digest_for, goal_owners
 from streams.state import OwnerState
+from tandem.people import Directory
 from tests.builders import MARIA
 
 MONDAY_NINE = datetime(2027, 1, 11, 9, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""The seven drift rules of design §4, each threshold on both sides of its edge."""
+"""The seven drift rules of docs/rules.md, each threshold on both sides of its edge."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A goal's facts (design §4): leaves, containers, top-level items, sizes, progress, forecast, baseline, status."""
+"""A goal's facts (docs/rules.md): leaves, containers, top-level items, sizes, progress, forecast, baseline, status."""
 
 from __future__ import annotations
 

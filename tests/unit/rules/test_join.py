@@ -1,4 +1,4 @@
-"""The streaming join (design §2–§3): how an item learns its campaigns and tells parents, children and goals."""
+"""The streaming join (docs/architecture.md): how an item learns its campaigns and tells parents, children and goals."""
 
 from __future__ import annotations
 

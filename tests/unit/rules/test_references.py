@@ -1,4 +1,4 @@
-"""Explicit references (design §3): how a work item names a campaign and a campaign names work items."""
+"""Explicit references (docs/rules.md): how a work item names a campaign and a campaign names work items."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Signal lifecycle (design §4): open, escalate, de-escalate, remind, close, supersede, number episodes."""
+"""Signal lifecycle (docs/rules.md): open, escalate, de-escalate, remind, close, supersede, number episodes."""
 
 from __future__ import annotations
 

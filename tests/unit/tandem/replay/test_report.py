@@ -1,4 +1,4 @@
-"""The replay report (design §5) is built from what flowed: goal summaries, signal records, writes."""
+"""The replay report (docs/scenarios.md) is built from what flowed: goal summaries, signal records, writes."""
 
 from __future__ import annotations
 
