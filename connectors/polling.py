@@ -10,7 +10,8 @@ registered: the replayer drives the sources on the scenario clock itself.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+import socket
+from datetime import UTC, datetime, timedelta
 
 import mode
 
@@ -18,7 +19,9 @@ from connectors.http.errors import CredentialsRejected
 from connectors.http.redact import redact
 from connectors.runtime import ConnectorRuntime
 from connectors.status import status
+from streams import topics
 from streams.app import app, settings
+from streams.records import SourceHealth, WebhookHealth
 
 log = logging.getLogger(__name__)
 
@@ -46,19 +49,78 @@ async def poll(system: str) -> None:
     source = runtime.hubspot if system == "hubspot" else runtime.jira
     if source is None:
         return
+    tally = status.polls[system]
     try:
         await source.sync()
         watermark = source.book.watermark
         if watermark is not None and reconcile_due(watermark.reconciled_at, source.clock()):
             await source.reconcile()
+        tally.succeeded()
     except CredentialsRejected as exc:
+        tally.failed(redact(str(exc)))
         runtime.stop_connector(system, exc)
     except Exception as exc:  # noqa: BLE001 - a failed poll is retried at the next one; the cursor did not move
+        tally.failed(f"{type(exc).__name__}: {redact(str(exc))}")
         log.warning("%s poll failed (next poll tries again): %s: %s", system, type(exc).__name__, redact(str(exc)))
     if system == "hubspot":
         status.hubspot_synced = source.synced
     else:
         status.jira_synced = source.synced
+
+
+WORKER = f"{socket.gethostname()}:{settings.web_port}"
+HEALTH_SECONDS = 10.0
+
+
+def source_health(system: str, now: datetime) -> SourceHealth:
+    """What this worker knows of one source, for the `health` topic."""
+    source = runtime.hubspot if system == "hubspot" else runtime.jira
+    tally = status.polls[system]
+    caller = source.api.caller if source is not None else None
+    return SourceHealth(
+        system=system,
+        worker=WORKER,
+        reported_at=now,
+        enabled=source is not None,
+        synced=status.hubspot_synced if system == "hubspot" else status.jira_synced,
+        stopped=status.hubspot_error if system == "hubspot" else status.jira_error,
+        last_poll_at=tally.last_poll_at,
+        last_success_at=tally.last_success_at,
+        polls=tally.polls,
+        errors=tally.errors,
+        last_error=tally.last_error,
+        last_error_at=tally.last_error_at,
+        requests=caller.requests if caller else 0,
+        retries=caller.retries if caller else 0,
+        throttled=caller.throttled if caller else 0,
+        headroom=caller.headroom() if caller else None,
+    )
+
+
+def webhook_health(now: datetime) -> WebhookHealth:
+    hooks = status.webhooks
+    return WebhookHealth(
+        worker=WORKER,
+        reported_at=now,
+        accepted=dict(hooks.accepted),
+        duplicates=dict(hooks.duplicates),
+        refused=dict(hooks.refused),
+    )
+
+
+@app.timer(interval=HEALTH_SECONDS)
+async def report_webhooks() -> None:
+    """Every worker takes webhooks: each reports its own tally."""
+    health = webhook_health(datetime.now(UTC))
+    await topics.health.send(key=f"webhooks:{WORKER}", value=health.dumps())
+
+
+@app.timer(interval=HEALTH_SECONDS, on_leader=True)
+async def report_sources() -> None:
+    """The leader polls: it reports the sources."""
+    now = datetime.now(UTC)
+    for system in ("hubspot", "jira"):
+        await topics.health.send(key=f"source:{system}", value=source_health(system, now).dumps())
 
 
 if settings.mode == "live":
@@ -72,4 +134,4 @@ if settings.mode == "live":
         await poll("jira")
 
 
-__all__ = ["ConnectorService", "poll", "runtime"]
+__all__ = ["ConnectorService", "poll", "report_sources", "report_webhooks", "runtime"]

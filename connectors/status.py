@@ -1,9 +1,54 @@
-"""What the worker's sources have achieved, in-process: the tick timer reads `status.hubspot_synced` and
-`status.jira_synced` (docs/rules.md: no rule fires before both sources finished a full sync)."""
+"""What the worker's connectors have achieved, in-process: the tick timer reads `status.hubspot_synced` and
+`status.jira_synced` (docs/rules.md: no rule fires before both sources finished a full sync), and the
+health timer reports the polls' and webhooks' tallies to the `health` topic for the dashboard."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+@dataclass
+class PollTally:
+    """One source's polls on this worker since it started (wall-clock times)."""
+
+    polls: int = 0
+    errors: int = 0
+    last_poll_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+
+    def succeeded(self) -> None:
+        now = datetime.now(UTC)
+        self.polls += 1
+        self.last_poll_at = self.last_success_at = now
+
+    def failed(self, error: str) -> None:
+        now = datetime.now(UTC)
+        self.polls += 1
+        self.errors += 1
+        self.last_poll_at = self.last_error_at = now
+        self.last_error = error
+
+
+@dataclass
+class WebhookTally:
+    """Webhook deliveries this worker answered, per system: accepted, duplicates, refused by reason."""
+
+    accepted: Counter[str] = field(default_factory=Counter)
+    duplicates: Counter[str] = field(default_factory=Counter)
+    refused: Counter[str] = field(default_factory=Counter)
+
+    def count(self, system: str, status: int, duplicate: bool = False) -> None:
+        if 200 <= status < 300:
+            (self.duplicates if duplicate else self.accepted)[system] += 1
+        else:
+            self.refused[f"{system}:{REFUSALS.get(status, str(status))}"] += 1
+
+
+REFUSALS = {400: "malformed", 401: "signature", 408: "too_slow", 413: "too_large", 503: "busy"}
 
 
 @dataclass
@@ -16,9 +61,11 @@ class SourceStatus:
     """Why the HubSpot connector stopped (credentials or configuration), if it did."""
     jira_error: str | None = None
     """Why the Jira connector stopped, if it did."""
+    polls: dict[str, PollTally] = field(default_factory=lambda: {"hubspot": PollTally(), "jira": PollTally()})
+    webhooks: WebhookTally = field(default_factory=WebhookTally)
 
 
 status = SourceStatus()
 """The one status object of this process."""
 
-__all__ = ["SourceStatus", "status"]
+__all__ = ["PollTally", "SourceStatus", "WebhookTally", "status"]

@@ -1,4 +1,4 @@
-"""`tandem sandbox --scenario FILE`: both vendor sandboxes in one process, until Ctrl-C.
+"""`tandem sandbox --scenario FILE`: both vendor sandboxes in one process, until Ctrl-C or SIGTERM.
 
 Prints each sandbox's base URL and the (documented, sandbox-only) credentials it accepts. A bad scenario
 file stops it at once with one line naming the file, the line and the problem (exit code 2).
@@ -11,6 +11,8 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from tandem.stopping import until_stopped
 
 if TYPE_CHECKING:
     from sandbox.runner import RunningSandboxes
@@ -41,9 +43,10 @@ async def _run(scenario: Scenario, hubspot_port: int, jira_port: int, credential
     try:
         for line in _describe(running, scenario):
             click.echo(line)
-        await asyncio.Event().wait()
+        await until_stopped()
     finally:
         await running.stop()
+    click.echo("Sandboxes stopped.")
 
 
 @click.command()
@@ -76,8 +79,6 @@ def sandbox(
     credentials = SandboxCredentials(hubspot_token=hubspot_token, jira_email=jira_email, jira_token=jira_token)
     try:
         asyncio.run(_run(scenario, hubspot_port, jira_port, credentials))
-    except KeyboardInterrupt:
-        click.echo("Sandboxes stopped.")
     except OSError as exc:
         raise click.ClickException(f"cannot start the sandboxes: {exc.strerror or exc}") from None
 

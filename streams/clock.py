@@ -1,6 +1,6 @@
 """The clock of live mode: ticks on `tandem.ticks`, one per partition (docs/rules.md).
 
-The leader reads the wall clock here — the only place Tandem does — and sends a tick every
+The leader reads the clock here (the wall clock, or `tandem demo`'s scenario clock) and sends a tick every
 `TANDEM_TICK_SECONDS`, and at once whenever a source finishes its first full sync (so rules may start
 judging). In replay mode the replayer sends the ticks from the scenario clock instead.
 """
@@ -8,15 +8,18 @@ judging). In replay mode the replayer sends the ticks from the scenario clock in
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 from streams import topics
 from streams.app import app, settings
 from streams.records import Tick
+from tandem.clock import clock_for, speed_of
 
 log = logging.getLogger(__name__)
 
-CHECK_SECONDS = min(30.0, settings.tick_seconds)
+NOW = clock_for(settings)
+CHECK_SECONDS = min(30.0, settings.tick_seconds / speed_of(settings))
+"""Wall seconds between two looks at the clock (a scenario clock runs faster than the wall)."""
 
 
 def ticks_for(now: datetime, partitions: int, *, hubspot_synced: bool, jira_synced: bool) -> list[Tick]:
@@ -45,7 +48,7 @@ async def live_clock() -> None:
         return
     from connectors.status import status
 
-    now = datetime.now(UTC)
+    now = NOW()
     flags = (status.hubspot_synced, status.jira_synced)
     if not tick_due(_ticker.last, now, flags, _ticker.last_flags):
         return

@@ -130,6 +130,8 @@ async def settle(state: GoalState, now: datetime, clock: PartitionClock, effects
         shown = bool(state.items or state.suggestions)  # a campaign with suggestions only is shown too
         if shown:
             await topics.goals.send(key=state.campaign_id, value=summary)
+        if evaluated.history is not None:
+            await topics.goal_history.send(key=evaluated.history.key, value=evaluated.history)
         elif state.shown:
             await topics.goals_raw.send(key=state.campaign_id, value=None)  # a tombstone: no goal any more
         state = state.derive(shown=shown)

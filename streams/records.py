@@ -333,6 +333,83 @@ class SyncCommand(TandemRecord):
     required_text = ("system", "action", "target", "idempotency_key")
 
 
+class HistoryPoint(TandemRecord):
+    """A goal as it stood at the end of a day (topic `goal-history`, key `<campaign>|<day>`, compacted: the
+    day's last point wins). The dashboard draws burn-up charts and the portfolio's trend from these."""
+
+    campaign: str
+    day: str  # YYYY-MM-DD, in UTC
+    at: datetime
+    status: str
+    items_done: int = 0
+    items_total: int = 0
+    size_done: float = 0.0
+    size_total: float = 0.0
+    baseline: float | None = None
+    forecast: str | None = None
+    launch: str | None = None
+    open_signals: list[str] = []
+
+    required_text = ("campaign", "day", "status")
+    optional_dates = ("day",)
+
+    @property
+    def key(self) -> str:
+        return f"{self.campaign}|{self.day}"
+
+
+class DeliveryOutcome(TandemRecord):
+    """How far one delivery unit of a notification got (topic `deliveries`, key `<notification key>|<unit>`,
+    compacted): `sending`, `sent`, `failed` or `unknown`."""
+
+    key: str
+    unit: str
+    state: str
+    at: datetime
+    attempts: int = 0
+    error: str | None = None
+    kind: str | None = None
+    campaign: str | None = None
+
+    required_text = ("key", "unit", "state")
+
+
+class SourceHealth(TandemRecord):
+    """One connector source as the worker that polls it last saw it (topic `health`, key `source:<system>`)."""
+
+    system: str
+    worker: str
+    reported_at: datetime
+    enabled: bool = False
+    synced: bool = False
+    stopped: str | None = None  # why the connector stopped (credentials, configuration)
+    last_poll_at: datetime | None = None
+    last_success_at: datetime | None = None
+    polls: int = 0
+    errors: int = 0
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0  # answers with 429
+    headroom: float | None = None  # 0–1: what is left of Tandem's own rate budget for this API right now
+
+    required_text = ("system", "worker")
+
+
+class WebhookHealth(TandemRecord):
+    """The webhook deliveries one worker took (topic `health`, key `webhooks:<worker>`), counted since it
+    started: accepted, duplicates, and refused by reason (`signature`, `size`, `json`, ...)."""
+
+    worker: str
+    reported_at: datetime
+    accepted: dict[str, int] = {}
+    duplicates: dict[str, int] = {}
+    refused: dict[str, int] = {}
+
+    required_text = ("worker",)
+
+
 class DeadLetter(TandemRecord):
     """A record that could not be processed, with its error and origin (key: the original key)."""
 

@@ -15,8 +15,10 @@ from streams.app import app, settings
 from streams.records import (
     CampaignSnapshot,
     DeadLetter,
+    DeliveryOutcome,
     GoalMessage,
     GoalSummary,
+    HistoryPoint,
     ItemMessage,
     LinkEvent,
     Notification,
@@ -71,6 +73,12 @@ ticks = declare("ticks", Tick)
 """Key: partition. The clock."""
 dlq = declare("dlq", DeadLetter)
 """Key: the original key. What could not be processed, with its error and origin."""
+goal_history = declare("goal-history", HistoryPoint, compacting=True)
+"""Key: `<campaign>|<day>`. Each goal as it stood at the end of each day (compacted: the day's last wins)."""
+deliveries = declare("deliveries", DeliveryOutcome, compacting=True)
+"""Key: `<notification key>|<unit>`. How far each delivery unit got (compacted: the latest state wins)."""
+health = declare("health", compacting=True)
+"""Key: `source:<system>` or `webhooks:<worker>`. What each connector and webhook receiver last reported."""
 
 ALL = (
     campaigns,
@@ -85,6 +93,9 @@ ALL = (
     item_events,
     goal_events,
     owner_goals,
+    goal_history,
+    deliveries,
+    health,
 )
 
 item_inputs = raw_channel(workitems, item_events)

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 import click
 
 from streams.records import GoalMessage, GoalSummary, decode
-from tandem.replay.kafka_io import RecordWriter, read_all
+from tandem.kafka_io import RecordWriter, read_all
+from tandem.local import require_broker
 from tandem.settings import get_settings
 
 
@@ -30,6 +31,7 @@ def _command(kind: str, campaign: str, work_item: str | None = None) -> None:
     message = GoalMessage(
         kind=kind, campaign=campaign, work_item=work_item, seen_at=datetime.now(UTC), requested_by=getpass.getuser()
     )
+    require_broker()
     asyncio.run(_send(message))
     target = f" {work_item}" if work_item else ""
     click.echo(f"sent: {kind} {campaign}{target}")
@@ -85,6 +87,7 @@ async def _goals() -> dict[str, GoalSummary]:
 @click.option("--json", "as_json", is_flag=True, help="Print the goals as JSON.")
 def show(campaign: str | None, as_json: bool) -> None:
     """Show every goal, or one."""
+    require_broker()
     found = asyncio.run(_goals())
     selected = [found[campaign]] if campaign and campaign in found else [] if campaign else list(found.values())
     if campaign and not selected:

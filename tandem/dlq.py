@@ -8,7 +8,8 @@ import json
 import click
 
 from streams.records import DeadLetter, RecordError, decode
-from tandem.replay.kafka_io import read_all
+from tandem.kafka_io import read_all
+from tandem.local import require_broker
 from tandem.settings import get_settings
 
 
@@ -36,6 +37,7 @@ def dlq() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the dead letters as JSON.")
 def list_letters(limit: int, as_json: bool) -> None:
     """Show the newest dead letters: when, which agent, where the record came from, and why it failed."""
+    require_broker()
     letters = asyncio.run(dead_letters())[-limit:]
     if as_json:
         click.echo(json.dumps([json.loads(letter.dumps()) for letter in letters], indent=2))

@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "TANDEM_"
@@ -43,6 +52,20 @@ def _split_csv(value: Any) -> Any:
 
 CsvList = Annotated[list[str], NoDecode]
 CsvSecrets = Annotated[list[SecretStr], NoDecode]
+
+
+class ClockSpec(BaseModel):
+    """A scenario clock: `start` at wall time `origin` (epoch seconds), `speed` times as fast, until `end`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: AwareDatetime
+    origin: float
+    speed: float = Field(default=1.0, gt=0, le=10_000_000)
+    end: AwareDatetime | None = None
+
+
+API_ROLES = ("read", "admin")
 
 
 class Settings(BaseSettings):
@@ -117,7 +140,25 @@ class Settings(BaseSettings):
     """Seconds between consumer offset commits (a replay uses a short one to see when the pipeline is quiet)."""
 
     api_tokens: CsvSecrets = Field(default_factory=list)
-    """Bearer tokens accepted by the REST API, comma-separated. Empty: the API answers 401 to everyone."""
+    """Who may use the dashboard and the REST API: comma-separated `token:role` pairs, role `read` (see
+    everything) or `admin` (also confirm or reject suggestions and re-baseline goals); a token without a
+    role reads. Empty: everyone is refused (401)."""
+
+    session_secret: SecretStr | None = None
+    """Key that signs dashboard sessions (the same on every worker). Unset: derived from `TANDEM_API_TOKENS`,
+    so changing a token logs everyone out."""
+
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    """How long a dashboard login lasts."""
+
+    clock: ClockSpec | None = None
+    """The worker's clock. Unset: the wall clock. `tandem demo` sets a scenario clock, JSON
+    `{"start": ISO time, "origin": epoch seconds, "speed": N, "end": ISO time}`: it reads `start` at wall
+    time `origin`, runs `speed` times as fast and stops at `end`."""
+
+    outbox_url: str | None = Field(default=None, pattern=r"^https?://")
+    """Where the dashboard's Outbox page reads the messages a local mail and Slack catcher received (set by
+    `tandem demo`); unset, there is no Outbox page."""
 
     # --- HubSpot -----------------------------------------------------------------------------------
     hubspot_base_url: str = Field(default="https://api.hubapi.com", pattern=r"^https?://[^\s/]+(:\d+)?/?$")
@@ -334,6 +375,17 @@ class Settings(BaseSettings):
     def _tokens_from_csv(cls, value: Any) -> Any:
         return _split_csv(value)
 
+    @field_validator("api_tokens")
+    @classmethod
+    def _token_roles_are_known(cls, value: list[SecretStr]) -> list[SecretStr]:
+        for position, entry in enumerate(value, start=1):
+            token, role = split_token(entry.get_secret_value())
+            if not token:
+                raise ValueError(f"entry {position} has no token before its role")
+            if role not in API_ROLES:
+                raise ValueError(f"entry {position} ends in an unknown role (the roles are read and admin)")
+        return value
+
     @field_validator("canceled_statuses", "live_statuses", "completed_statuses", mode="before")
     @classmethod
     def _statuses_from_csv(cls, value: Any) -> Any:
@@ -368,9 +420,22 @@ class Settings(BaseSettings):
     def local_kafka_dir(self) -> Path:
         return self.kafka_dir or self.data_dir / "kafka"
 
+    @property
+    def token_roles(self) -> dict[str, str]:
+        """API token → role (`read` or `admin`)."""
+        return dict(split_token(entry.get_secret_value()) for entry in self.api_tokens)
+
     def topic(self, name: str) -> str:
         """The full Kafka name of a Tandem topic, e.g. `campaigns` → `tandem.campaigns`."""
         return f"{self.topic_prefix}{name}"
+
+
+def split_token(entry: str) -> tuple[str, str]:
+    """`token:role` → (token, role); a bare token reads."""
+    token, colon, role = entry.strip().rpartition(":")
+    if not colon:
+        return entry.strip(), "read"
+    return token, role.strip().lower()
 
 
 def env_name(field: str) -> str:

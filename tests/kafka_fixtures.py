@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from tandem.kafka.launcher import LocalKafka
-from tandem.replay.worker import free_port
 from tandem.settings import load_settings
+from tandem.worker_process import free_port
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from tandem.replay.quiet import PipelineWatch
-from tandem.replay.worker import WorkerProcess, free_port
+from tandem.worker_process import WorkerProcess, free_port
 
 
 @dataclass

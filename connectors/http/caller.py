@@ -48,6 +48,16 @@ class ApiCaller:
         self.requests = 0
         """Requests sent (attempts, retries included)."""
         self.retries = 0
+        self.throttled = 0
+        """Answers with 429 (too many requests)."""
+
+    def headroom(self) -> float:
+        """0–1: the smallest share of any bucket's budget left right now (1 before any call)."""
+        shares = [1.0]
+        for limiter in self._limiters.values():
+            limiter._leak()  # aiolimiter drains its level lazily; bring it up to date before reading it
+            shares.append(max(0.0, 1.0 - limiter._level / limiter.max_rate))
+        return min(shares)
 
     def _limiter(self, bucket: str) -> AsyncLimiter:
         limiter = self._limiters.get(bucket)
@@ -75,6 +85,7 @@ class ApiCaller:
                     except Exception as exc:  # noqa: BLE001 - every client error is classified here
                         error = self._classify(exc, what)
                         if isinstance(error, RetryableApiError) and error.status == 429:
+                            self.throttled += 1
                             self._pause_all(error.retry_after)
                         raise error from None
         return result

@@ -24,11 +24,12 @@ from connectors.hubspot.api import CAMPAIGNS, HubSpotApi
 from connectors.hubspot.normalise import CAMPAIGN_PROPERTIES, campaign_snapshot, campaign_tombstone, updated_at
 from connectors.hubspot.owners import OwnerDirectory
 from connectors.progress import Progress, SyncResult
-from connectors.state.bookkeeping import Bookkeeping, wall_clock
+from connectors.state.bookkeeping import Bookkeeping
 from connectors.state.cursors import CursorStore
 from connectors.state.deadletters import dead_letter, object_dead_letter
 from connectors.state.producer import KafkaSink
 from streams.records import CampaignSnapshot
+from tandem.clock import clock_for
 from tandem.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class HubSpotSource:
     ) -> None:
         self.settings = settings
         self.sink = sink
-        self.clock = clock or wall_clock
+        self.clock = clock or clock_for(settings)
         self.api = HubSpotApi(settings)
         self.book = Bookkeeping(cursors, SOURCE, timedelta(seconds=settings.hubspot_lookback_seconds))
         self.owners = OwnerDirectory(self.api, self.clock, timedelta(seconds=settings.hubspot_owners_refresh_seconds))

@@ -34,11 +34,12 @@ from connectors.jira.normalise import (
     work_item_tombstone,
 )
 from connectors.progress import Progress, SyncResult
-from connectors.state.bookkeeping import Bookkeeping, wall_clock
+from connectors.state.bookkeeping import Bookkeeping
 from connectors.state.cursors import CursorStore
 from connectors.state.deadletters import dead_letter, object_dead_letter
 from connectors.state.producer import KafkaSink
 from streams.records import Person, WorkItemSnapshot
+from tandem.clock import clock_for
 from tandem.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class JiraSource:
     ) -> None:
         self.settings = settings
         self.sink = sink
-        self.clock = clock or wall_clock
+        self.clock = clock or clock_for(settings)
         self.projects = require_projects(settings)
         self.api = JiraApi(settings)
         self.book = Bookkeeping(cursors, SOURCE, timedelta(seconds=settings.jira_lookback_seconds))

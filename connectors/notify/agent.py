@@ -28,7 +28,7 @@ from connectors.notify.resend import channel_of, next_step
 from connectors.notify.slack import SlackChannel
 from streams import deadletter, topics
 from streams.app import app, settings
-from streams.records import Notification, Person, Tick, decode, identity
+from streams.records import DeliveryOutcome, Notification, Person, Tick, decode, identity
 from tandem.people import Directory
 from tandem.quiet_hours import QuietHours, parse_quiet_hours
 
@@ -138,20 +138,36 @@ async def send_unit(n: Notification, unit: str, at: datetime) -> None:
         raise ChannelError(f"unknown delivery channel {channel!r}")
 
 
+async def record(n: Notification, unit: str, delivery: Delivery) -> None:
+    """Keep how far a unit got, in the table (for this agent) and on `deliveries` (for the dashboard)."""
+    deliveries[f"{n.key}|{unit}"] = delivery
+    outcome = DeliveryOutcome(
+        key=n.key,
+        unit=unit,
+        state=delivery.state,
+        at=delivery.at,
+        attempts=delivery.attempts,
+        error=delivery.error,
+        kind=n.kind,
+        campaign=n.campaign,
+    )
+    await topics.deliveries.send(key=f"{n.key}|{unit}", value=outcome)
+
+
 async def deliver(n: Notification, unit: str, at: datetime, message: Any) -> None:
     key = f"{n.key}|{unit}"
-    record = deliveries.get(key)
-    step = next_step(record.state if record is not None else None, unit)
+    known = deliveries.get(key)
+    step = next_step(known.state if known is not None else None, unit)
     if step == "skip":
         return
-    if step == "mark_unknown" and record is not None:
+    if step == "mark_unknown" and known is not None:
         # Interrupted between calling the channel and recording the outcome: it may have gone out.
-        deliveries[key] = record.derive(state="unknown")
+        await record(n, unit, known.derive(state="unknown"))
         log.warning("delivery %s was interrupted; not sending it again", key)
         return
-    if record is not None:
+    if known is not None:
         log.info("delivery %s was interrupted; sending it again (the channel drops a repeat)", key)
-    deliveries[key] = Delivery(state="sending", at=at)
+    await record(n, unit, Delivery(state="sending", at=at))
     await app.producer.flush()  # the intent is in Kafka before anything leaves
     attempts = 0
     try:
@@ -165,10 +181,10 @@ async def deliver(n: Notification, unit: str, at: datetime, message: Any) -> Non
                 attempts += 1
                 await send_unit(n, unit, at)
     except ChannelError as exc:
-        deliveries[key] = Delivery(state="failed", at=at, attempts=attempts, error=str(exc))
+        await record(n, unit, Delivery(state="failed", at=at, attempts=attempts, error=str(exc)))
         await deadletter.send_to_dlq(message, f"delivery:{channel_of(unit)}", exc)
         return
-    deliveries[key] = Delivery(state="sent", at=at, attempts=attempts)
+    await record(n, unit, Delivery(state="sent", at=at, attempts=attempts))
 
 
 async def take_notification(event: Any) -> None:

@@ -4,16 +4,11 @@ full listing (cursor `<source>.ids`), which reconciliation compares against to f
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from connectors.state.cursors import CursorStore
 from connectors.state.idsets import decode_ids, encode_ids
 from connectors.state.watermark import Watermark
-
-
-def wall_clock() -> datetime:
-    """Now, for a source running live (a replay passes the scenario clock instead)."""
-    return datetime.now(UTC)
 
 
 class Bookkeeping:

@@ -54,7 +54,9 @@ class Intake:
 
 
 def _answer(status: int, **body: Any) -> web.Response:
-    return web.json_response(body, status=status)
+    response = web.json_response(body, status=status)
+    response["duplicate"] = bool(body.get("duplicate"))  # for the worker's webhook tally
+    return response
 
 
 async def read_limited(request: web.Request) -> bytes | None:

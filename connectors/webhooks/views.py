@@ -14,20 +14,27 @@ from aiohttp import web
 from faust.web import Request, Response, View
 
 from connectors.polling import runtime
+from connectors.status import status
 from connectors.webhooks.intake import receive_hubspot, receive_jira
 from streams.app import app
+
+
+def counted(system: str, response: web.Response) -> Response:
+    """The response, counted in this worker's webhook tally (for the health page)."""
+    status.webhooks.count(system, response.status, duplicate=bool(response.get("duplicate")))
+    return cast(Response, response)
 
 
 @app.page("/webhooks/jira")
 class JiraWebhook(View):
     async def post(self, request: Request) -> Response:
-        return cast(Response, await receive_jira(runtime.intake, cast(web.Request, request)))
+        return counted("jira", await receive_jira(runtime.intake, cast(web.Request, request)))
 
 
 @app.page("/webhooks/hubspot")
 class HubSpotWebhook(View):
     async def post(self, request: Request) -> Response:
-        return cast(Response, await receive_hubspot(runtime.intake, cast(web.Request, request)))
+        return counted("hubspot", await receive_hubspot(runtime.intake, cast(web.Request, request)))
 
 
 __all__ = ["HubSpotWebhook", "JiraWebhook"]

@@ -17,6 +17,7 @@ from streams.records import (
     CampaignSnapshot,
     GoalMessage,
     GoalSummary,
+    HistoryPoint,
     ItemBrief,
     LinkBrief,
     LinkEvent,
@@ -43,6 +44,7 @@ class Effects:
     signals: list[SignalRecord] = field(default_factory=list)
     sync: list[SyncCommand] = field(default_factory=list)
     summary: GoalSummary | None = None
+    history: HistoryPoint | None = None
 
 
 def _date(value: str | None) -> date | None:
@@ -261,6 +263,7 @@ def evaluate(
     fingerprint = _fingerprint(summary)
     if fingerprint != state.published:
         effects.summary = summary
+        effects.history = history_point(summary) if state.items else None
         state = state.derive(published=fingerprint)
     return state.derive(evaluated_at=now), effects
 
@@ -268,6 +271,25 @@ def evaluate(
 def _fingerprint(summary: GoalSummary) -> str:
     """Identity of a summary apart from when it was computed."""
     return hashlib.sha256(summary.derive(as_of=datetime.min.replace(tzinfo=summary.as_of.tzinfo)).dumps()).hexdigest()
+
+
+def history_point(summary: GoalSummary) -> HistoryPoint:
+    """The goal's point for the day of `summary` (the day's last one is what the chart keeps)."""
+    progress = summary.progress or Progress()
+    return HistoryPoint(
+        campaign=summary.campaign,
+        day=summary.as_of.date().isoformat(),
+        at=summary.as_of,
+        status=summary.status,
+        items_done=progress.items_done,
+        items_total=progress.items_total,
+        size_done=progress.size_done,
+        size_total=progress.size_total,
+        baseline=summary.baseline,
+        forecast=summary.forecast,
+        launch=summary.launch,
+        open_signals=sorted(summary.open_signals),
+    )
 
 
 def open_signals(state: GoalState) -> dict[str, SignalState]:

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from sandbox.scenario import ScenarioError, load_scenario
+from tandem.kafka.launcher import KafkaLauncherError
 
 
 async def _with_task_dump(main: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
@@ -44,7 +45,10 @@ def replay(scenario: Path, report_path: Path) -> None:
     except ScenarioError as exc:
         click.echo(f"Error: {exc}", err=True)
         raise SystemExit(2) from None
-    report = asyncio.run(_with_task_dump(run(loaded, say=click.echo)))
+    try:
+        report = asyncio.run(_with_task_dump(run(loaded, say=click.echo)))
+    except KafkaLauncherError as exc:
+        raise click.ClickException(str(exc)) from None
     write_report(report, report_path)
     click.echo(
         f"report: {report_path} ({len(report['links'])} links, {len(report['goals'])} goals, "

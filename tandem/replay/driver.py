@@ -28,13 +28,13 @@ from pydantic import SecretStr
 from sandbox.runner import RunningSandboxes, start_sandboxes
 from sandbox.scenario import Scenario, Step
 from streams.records import GoalMessage, GoalSummary, SignalRecord, Tick, decode
-from tandem.kafka.launcher import LocalKafka, broker_answers
-from tandem.replay.kafka_io import RecordWriter, read_all
+from tandem.kafka_io import RecordWriter, read_all
+from tandem.local import broker_for_run
+from tandem.receivers import Receivers
 from tandem.replay.quiet import PipelineWatch
-from tandem.replay.receivers import Receivers
 from tandem.replay.report import build_report
-from tandem.replay.worker import WorkerProcess, free_port
 from tandem.settings import Settings, env_name, load_settings
+from tandem.worker_process import WorkerProcess, free_port
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ class Replay:
             workdir = Path(tempfile.mkdtemp(prefix=f"tandem-replay-{self.scenario.name}-"))
             if not self.keep_dir:
                 stack.callback(shutil.rmtree, workdir, True)
-            bootstrap = self._broker(stack, workdir)
+            bootstrap = await broker_for_run(load_settings(), stack, workdir / "kafka", self.say)
             sandboxes = await start_sandboxes(self.scenario)
             stack.push_async_callback(sandboxes.stop)
             self.say(f"sandboxes: HubSpot {sandboxes.hubspot_url}, Jira {sandboxes.jira_url}")
@@ -150,26 +150,6 @@ class Replay:
 
     def _elapsed(self) -> str:
         return f"{time.monotonic() - self.started_at:.1f}s"
-
-    def _broker(self, stack: AsyncExitStack, workdir: Path) -> str:
-        base = load_settings()
-        if base.kafka_bootstrap_servers:
-            return base.kafka_bootstrap_servers
-        local = LocalKafka.from_settings(base, say=self.say)
-        if local.status().running and broker_answers(local.bootstrap):
-            return local.bootstrap
-        # No broker given and none running: start one of our own, on free ports, for this replay only.
-        own = LocalKafka(
-            home=workdir / "kafka",
-            cache_dir=base.cache_dir,
-            port=free_port(),
-            controller_port=free_port(),
-            heap=base.kafka_heap,
-            say=self.say,
-        )
-        own.start()
-        stack.callback(own.stop)
-        return own.bootstrap
 
     def _settings(
         self, bootstrap: str, sandboxes: RunningSandboxes, receivers: Receivers, workdir: Path

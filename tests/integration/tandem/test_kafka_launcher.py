@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tandem.kafka.launcher import broker_answers
-from tandem.replay.worker import free_port
 from tandem.settings import load_settings
+from tandem.worker_process import free_port
 
 pytestmark = pytest.mark.integration
 

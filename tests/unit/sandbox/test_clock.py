@@ -66,3 +66,19 @@ def test_advance_moves_forward_by_a_delta() -> None:
     assert clock.advance(timedelta(minutes=5)) == START + timedelta(minutes=5)
     with pytest.raises(ValueError):
         clock.advance(timedelta(minutes=-1))
+
+
+def test_a_clock_told_to_follow_a_scenario_clock_reads_it() -> None:
+    scenario = [datetime(2027, 1, 4, 9, tzinfo=UTC)]
+    clock = SandboxClock(datetime(2026, 1, 1, tzinfo=UTC))
+    clock.follow(lambda: scenario[0])
+    assert not clock.frozen and clock.now() == scenario[0]
+    scenario[0] += timedelta(hours=5)
+    assert clock.now() == datetime(2027, 1, 4, 14, tzinfo=UTC)
+
+
+def test_loading_a_scenario_stops_following() -> None:
+    clock = SandboxClock()
+    clock.follow(lambda: datetime(2030, 1, 1, tzinfo=UTC))
+    clock.reset()
+    assert clock.now().year < 2030

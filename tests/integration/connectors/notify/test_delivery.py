@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 
 from connectors.jira.sink import MARKER_PREFIX, document_text
 from streams.records import Notification
-from tandem.replay.worker import free_port
+from tandem.worker_process import free_port
 from tests.builders import IVAN, MARIA, T, goal_summary
 from tests.integration.connectors.support import clean, faults, jira_get, load, scenario
 from tests.sandbox_fixtures import Sandboxes

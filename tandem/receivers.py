@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 from aiosmtpd.controller import Controller
 
-from tandem.replay.worker import free_port
+from tandem.worker_process import free_port
 
 
 class _Inbox:
