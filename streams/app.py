@@ -7,6 +7,7 @@ timers, views or commands, so `tandem worker` loads exactly these.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import faust
 
@@ -19,7 +20,7 @@ AUTODISCOVER = [
     "streams.notifier",
     "streams.digest",
     "connectors.notify.agent",
-    "streams.views",
+    "streams.web.tables",
     "connectors.polling",
     "connectors.webhooks.views",
     "connectors.webhooks.agent",
@@ -43,7 +44,18 @@ def prepare_datadir(settings: Settings) -> Path:
 
 
 class TandemApp(faust.App):
-    """The Faust app, which first makes sure every Tandem topic exists with its declared partitions."""
+    """The Faust app, which first makes sure every Tandem topic exists with its declared partitions, and
+    serves Tandem's web server (`streams.web.server`) instead of Faust's own pages."""
+
+    def _new_web(self) -> Any:
+        from streams.web.server import TandemWeb
+
+        return TandemWeb(self)
+
+    def on_webserver_init(self, web: Any) -> None:
+        from streams.web.server import install
+
+        install(web.web_app, get_settings())
 
     async def on_first_start(self) -> None:
         from streams.topic_admin import ensure_topics
@@ -78,7 +90,8 @@ def create_app(settings: Settings) -> TandemApp:
         web_enabled=True,
         web_port=settings.web_port,
         web_bind=settings.web_bind,
-        web_host=settings.web_bind if settings.web_bind != "0.0.0.0" else "127.0.0.1",  # noqa: S104
+        web_host=settings.advertised_host,
+        canonical_url=f"http://{settings.advertised_host}:{settings.web_port}",
         web_in_thread=False,
     )
 

@@ -235,6 +235,8 @@ class ItemBrief(TandemRecord):
     assignee: Person | None = None
     due_date: str | None = None
     size: float | None = None
+    parent: str | None = None
+    status: str | None = None  # the item's own status name in Jira
 
 
 class GoalSummary(TandemRecord):

@@ -11,6 +11,7 @@ import sys
 from connectors.jira.cli import jira
 from sandbox.cli import sandbox
 from tandem.actions import goals, links
+from tandem.demo import demo
 from tandem.dlq import dlq
 from tandem.kafka.cli import kafka
 from tandem.replay.cli import replay
@@ -37,7 +38,7 @@ def main() -> None:
 
     from faust.cli.faust import cli as faust_cli
 
-    for command in (kafka, sandbox, replay, links, goals, jira, dlq):
+    for command in (demo, kafka, sandbox, replay, links, goals, jira, dlq):
         faust_cli.add_command(command)
     app.main()
 

@@ -1,5 +1,6 @@
-"""What a replay's notifications reach: a real local SMTP server (aiosmtpd) and a local receiver of Slack
-incoming-webhook posts. The report's `notifications` are built from what these received (docs/scenarios.md)."""
+"""What the notifications of a replay or the demo reach: a real local SMTP server (aiosmtpd) and a local
+receiver of Slack incoming-webhook posts. A replay's report lists what these received (docs/scenarios.md);
+the demo's dashboard shows it on its Outbox page, read from `GET /outbox.json`."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ class Receivers:
         self._smtp.start()
         app = web.Application()
         app.router.add_post("/slack/{team}", self._slack)
+        app.router.add_get("/outbox.json", self._outbox)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.slack_port).start()
@@ -63,6 +65,28 @@ class Receivers:
 
     def slack_url(self, team: str) -> str:
         return f"http://127.0.0.1:{self.slack_port}/slack/{team}"
+
+    @property
+    def outbox_url(self) -> str:
+        return f"http://127.0.0.1:{self.slack_port}/outbox.json"
+
+    def outbox(self) -> dict[str, Any]:
+        """Every message received, as it would arrive: emails (subject, from, to, date, text) and Slack posts."""
+        emails = [
+            {
+                "subject": m["headers"].get("subject", ""),
+                "from": m["headers"].get("from", ""),
+                "to": m["to"],
+                "date": m["headers"].get("date", ""),
+                "text": m["text"],
+            }
+            for m in self.inbox.messages
+        ]
+        posts = [{"team": post["team"], "blocks": _blocks(post["body"])} for post in self.slack_posts]
+        return {"emails": emails, "slack": posts}
+
+    async def _outbox(self, request: web.Request) -> web.Response:
+        return web.json_response(self.outbox())
 
     async def _slack(self, request: web.Request) -> web.Response:
         body = json.loads(await request.read())
@@ -97,6 +121,19 @@ class Receivers:
                 )
             )
         return found
+
+
+def _blocks(body: dict[str, Any]) -> list[dict[str, str]]:
+    """A Slack message's blocks as (type, text), or its fallback text."""
+    found = []
+    for block in body.get("blocks") or []:
+        text = block.get("text")
+        if isinstance(text, dict):
+            found.append({"type": str(block.get("type")), "text": str(text.get("text", ""))})
+        for element in block.get("elements") or []:
+            if isinstance(element, dict) and element.get("text"):
+                found.append({"type": "context", "text": str(element["text"])})
+    return found or [{"type": "section", "text": str(body.get("text", ""))}]
 
 
 def _row(kind: Any, rule: Any, campaign: Any, channel: str, to: list[str], at: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -126,6 +127,10 @@ class Settings(BaseSettings):
 
     web_bind: str = "127.0.0.1"
     """Interface the worker's web server binds to (`0.0.0.0` in a container)."""
+
+    web_host: str | None = None
+    """Host name other workers reach this one at (with `TANDEM_WEB_PORT`). Default: `TANDEM_WEB_BIND`, or
+    this machine's host name when it binds every interface."""
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     """Log level of the worker."""
@@ -419,6 +424,13 @@ class Settings(BaseSettings):
     @property
     def local_kafka_dir(self) -> Path:
         return self.kafka_dir or self.data_dir / "kafka"
+
+    @property
+    def advertised_host(self) -> str:
+        """Where other workers reach this one's web server."""
+        if self.web_host:
+            return self.web_host
+        return socket.gethostname() if self.web_bind in ("0.0.0.0", "::") else self.web_bind  # noqa: S104
 
     @property
     def token_roles(self) -> dict[str, str]:

@@ -16,7 +16,35 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, SecretStr
+
+from tandem.settings import env_name
+
 TANDEM = str(Path(sys.executable).with_name("tandem"))
+
+
+def env_value(value: Any) -> str:
+    """A settings value as its environment variable spells it."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, BaseModel):
+        return value.model_dump_json()
+    if isinstance(value, list | tuple | set | frozenset):
+        return ",".join(env_value(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps({str(k): env_value(v) if isinstance(v, SecretStr) else v for k, v in value.items()})
+    return str(value)
+
+
+def worker_environment(overrides: dict[str, Any]) -> dict[str, str]:
+    """This process's environment with the settings `overrides` (field → value; None unsets it)."""
+    env = dict(os.environ)
+    for name, value in overrides.items():
+        if value is None:
+            env.pop(env_name(name), None)
+        else:
+            env[env_name(name)] = env_value(value)
+    return env
 
 
 def free_port() -> int:

@@ -332,6 +332,8 @@ def goal_summary(state: GoalState, view: GoalView, facts: GoalFacts, status: str
                 assignee=item.assignee,
                 due_date=item.due_date,
                 size=item.size,
+                parent=item.parent,
+                status=item.status,
             )
         )
     return GoalSummary(

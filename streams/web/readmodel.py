@@ -75,7 +75,17 @@ class ReadModelService(mode.Service):
     """Runs the consumer that feeds `state.portfolio`."""
 
     async def on_start(self) -> None:
-        self.add_future(self._follow())
+        self.add_future(self._keep_following())
+
+    async def _keep_following(self) -> None:
+        """Follow the topics; after a failure (the broker gone, say), start over from the beginning."""
+        while not self.should_stop:
+            try:
+                await self._follow()
+            except (KafkaError, OSError, AssertionError) as exc:
+                log.warning("read model: %s: %s; reading again from the beginning in 5 s", type(exc).__name__, exc)
+                state.portfolio, state.ready = Portfolio(), False
+                await self.sleep(5.0)
 
     async def _follow(self) -> None:
         names = {settings.topic(name): name for name in TOPICS}

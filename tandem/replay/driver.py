@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import secrets
 import shutil
 import tempfile
@@ -23,8 +22,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
-
 from sandbox.runner import RunningSandboxes, start_sandboxes
 from sandbox.scenario import Scenario, Step
 from streams.records import GoalMessage, GoalSummary, SignalRecord, Tick, decode
@@ -33,8 +30,8 @@ from tandem.local import broker_for_run
 from tandem.receivers import Receivers
 from tandem.replay.quiet import PipelineWatch
 from tandem.replay.report import build_report
-from tandem.settings import Settings, env_name, load_settings
-from tandem.worker_process import WorkerProcess, free_port
+from tandem.settings import Settings, load_settings
+from tandem.worker_process import WorkerProcess, free_port, worker_environment
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +49,6 @@ INPUT_TOPICS = (
 SETTLE_ROUNDS = 5
 TICK_BATCH = timedelta(days=1)
 """Ticks between steps go out a scenario day at a time (what they cause is stamped within that day)."""
-
-
-def env_value(value: Any) -> str:
-    """A settings value as its environment variable spells it."""
-    if isinstance(value, SecretStr):
-        return value.get_secret_value()
-    if isinstance(value, list | tuple | set | frozenset):
-        return ",".join(env_value(item) for item in value)
-    if isinstance(value, dict):
-        return json.dumps({str(k): env_value(v) if isinstance(v, SecretStr) else v for k, v in value.items()})
-    return str(value)
 
 
 def tick_times(after: datetime, until: datetime, every: timedelta, origin: datetime) -> list[datetime]:
@@ -190,14 +176,7 @@ class Replay:
             }
         )
         overrides["slack_webhooks"] = {team: receivers.slack_url(team) for team in overrides.get("slack_webhooks", {})}
-        settings = load_settings(**overrides)
-        env = dict(os.environ)
-        for name, value in overrides.items():
-            if value is None:
-                env.pop(env_name(name), None)
-            else:
-                env[env_name(name)] = env_value(value)
-        return settings, env
+        return load_settings(**overrides), worker_environment(overrides)
 
     async def _pipeline(
         self,

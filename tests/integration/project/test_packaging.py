@@ -23,6 +23,13 @@ DATA_FILES = [
     "sandbox/specs/jira/platform-v3.json",
     "sandbox/specs/hubspot/campaigns-v3.json",
     "tandem/kafka/pom.xml",
+    "streams/web/openapi.yaml",
+    "streams/web/templates/base.html.j2",
+    "streams/web/static/app.css",
+    "streams/web/static/app.js",
+    "streams/web/static/vendor/chart-4.6.1.umd.min.js",
+    "streams/web/static/vendor/htmx-2.0.11.min.js",
+    "sandbox/workspaces/example.yaml",
 ]
 
 

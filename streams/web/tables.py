@@ -1,13 +1,12 @@
-"""The worker's REST API (read side): health, and the latest snapshots held in the tables.
+"""Faust views: the health check, and the latest snapshots the agents hold in their tables.
 
-Every `/api/` path but `/api/health` needs `Authorization: Bearer <token>` with one of
-`TANDEM_API_TOKENS`, compared in constant time. Reads of a table key are routed to the worker that owns
-its partition.
+A table read is answered by the worker that owns the key's partition: Faust forwards the request to the
+URL that worker advertises (its own host and port, `TANDEM_WEB_HOST` and `TANDEM_WEB_PORT`). Access is
+checked before routing, by `streams.web.auth`'s middleware, like every other route.
 """
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
@@ -15,44 +14,10 @@ from typing import Any
 from faust.web import Request, Response, View
 
 from streams.app import app, settings
-from streams.goals import RULES, goal_table
+from streams.goals import goal_table
 from streams.items import item_table
-from streams.rules.goal_steps import current_summary
-from streams.state import GoalState
-
-
-def authorized(request: Request) -> bool:
-    """True when the request carries one of the configured API tokens."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return False
-    offered = token.strip().encode()
-    return any(hmac.compare_digest(offered, known.get_secret_value().encode()) for known in settings.api_tokens)
-
-
-def _unauthorized(view: View) -> Response:
-    response = view.json(
-        {"error": "unauthorized", "detail": "send Authorization: Bearer <TANDEM_API_TOKENS entry>"},
-        status=401,
-    )
-    response.headers["WWW-Authenticate"] = 'Bearer realm="tandem"'
-    return response
-
 
 Handler = Callable[..., Awaitable[Response]]
-
-
-def requires_token(handler: Handler) -> Handler:
-    """Answer 401 before anything else (routing included) unless the request is authorized."""
-
-    @wraps(handler)
-    async def checked(view: View, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not authorized(request):
-            return _unauthorized(view)
-        return await handler(view, request, *args, **kwargs)
-
-    return checked
 
 
 def table_route(table: Any, match_info: str) -> Callable[[Handler], Handler]:
@@ -84,40 +49,24 @@ class Health(View):
         return self.json({"status": "ok", "ready": ready, "app": settings.app_id, "inputs": inputs})
 
 
-@app.page("/api/campaigns/{campaign_id}")
+@app.page("/api/v1/campaigns/{campaign_id}")
 class CampaignView(View):
     """The latest snapshot of a campaign."""
 
-    @requires_token
     @table_route(table=goal_table, match_info="campaign_id")
     async def get(self, request: Request, campaign_id: str) -> Response:
         state = goal_table.get(campaign_id)
         return _snapshot(self, state.campaign if state else None, "campaign", campaign_id)
 
 
-@app.page("/api/work-items/{key}")
+@app.page("/api/v1/work-items/{key}")
 class WorkItemView(View):
     """The latest snapshot of a work item."""
 
-    @requires_token
     @table_route(table=item_table, match_info="key")
     async def get(self, request: Request, key: str) -> Response:
         state = item_table.get(key)
         return _snapshot(self, state.snapshot if state else None, "work item", key)
-
-
-@app.page("/api/goals/{campaign_id}")
-class GoalView(View):
-    """The shared goal of a campaign as of its last evaluation."""
-
-    @requires_token
-    @table_route(table=goal_table, match_info="campaign_id")
-    async def get(self, request: Request, campaign_id: str) -> Response:
-        state: GoalState | None = goal_table.get(campaign_id)
-        summary = current_summary(state, RULES) if state is not None else None
-        if summary is None:
-            return self.json({"error": "not_found", "detail": f"no goal for campaign {campaign_id!r}"}, status=404)
-        return self.json(summary.to_representation())
 
 
 def _snapshot(view: View, snapshot: Any, what: str, key: str) -> Response:
