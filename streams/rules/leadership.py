@@ -149,7 +149,8 @@ def leader_update(
         return [], list(state.leaders)
     goal = None
     if wanted:
-        summary = summary or current_summary(state, config)
+        if summary is None:
+            summary = current_summary(state, config)
         if summary is not None:
             goal = portfolio_goal(summary, open_signal_details(state, now, config, hubspot_synced=hubspot_synced))
     return leader_messages(state.leaders, leadership, state.campaign_id, goal, now)
