@@ -4,6 +4,10 @@ after `digest_day` `digest_hour` in `timezone`, each goal's status, progress, fo
 The goal agent tells each owner about the goals they own (`owner-goals`, keyed by the owner's identity);
 this agent keeps them per owner and, on ticks, sends the digests that are due (once both sources have
 finished their first full sync).
+
+The leadership digest travels the same path: the goal agent tells each leader (`leader:<email>`) of every
+goal in brief, this agent keeps them per leader (`leaders` table) and sends the leadership digests that are
+due on the same ticks (`streams.rules.leadership`).
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ from streams.app import app, settings
 from streams.records import OwnerGoal, Tick, decode
 from streams.rules.config import RuleConfig
 from streams.rules.digest import digest_for
+from streams.rules.leadership import LeadershipConfig, is_leader_key, leadership_digest_for, remember
 from streams.rules.snapshots import check_key
-from streams.state import OwnerState, PartitionClock
+from streams.state import LeaderState, OwnerState, PartitionClock
 from tandem.people import Directory
 
 RULES = RuleConfig.from_settings(settings)
 DIRECTORY = Directory(settings.people)
+LEADERSHIP = LeadershipConfig.from_settings(settings)
 
 owner_table = app.Table(
     "owners",
@@ -28,6 +34,13 @@ owner_table = app.Table(
     value_type=OwnerState,
     partitions=settings.partitions,
     help="Each owner's goals and last digest, by the owner's identity.",
+)
+leader_table = app.Table(
+    "leaders",
+    key_type=str,
+    value_type=LeaderState,
+    partitions=settings.partitions,
+    help="Each leader's goals in brief and what their last leadership digest said, by `leader:<email>`.",
 )
 digest_clock = app.Table(
     "digest-clock",
@@ -41,6 +54,9 @@ digest_clock = app.Table(
 async def take_owner_goal(event: Any, clock: PartitionClock) -> None:
     message = decode(OwnerGoal, event.value)
     check_key(event.key, message.owner)
+    if is_leader_key(message.owner):
+        await take_leader_goal(message, clock)
+        return
     state = owner_table.get(message.owner) or OwnerState(owner=message.owner, person=message.person)
     goals = dict(state.goals)
     if message.goal is None:
@@ -50,6 +66,23 @@ async def take_owner_goal(event: Any, clock: PartitionClock) -> None:
     owner_table[message.owner] = state.derive(person=message.person, goals=goals)
     if message.owner not in clock.goals:
         digest_clock[str(clock.partition)] = clock.derive(goals=sorted({*clock.goals, message.owner}))
+
+
+async def take_leader_goal(message: OwnerGoal, clock: PartitionClock) -> None:
+    leader_table[message.owner] = remember(leader_table.get(message.owner), message)
+    if message.owner not in clock.goals:
+        digest_clock[str(clock.partition)] = clock.derive(goals=sorted({*clock.goals, message.owner}))
+
+
+async def send_leadership_digests(tick: Tick, clock: PartitionClock) -> None:
+    for leader in clock.goals:
+        state = leader_table.get(leader) if is_leader_key(leader) else None
+        if state is None:
+            continue
+        state, notification = leadership_digest_for(state, tick.now, RULES, LEADERSHIP, DIRECTORY)
+        if notification is not None:
+            leader_table[leader] = state
+            await topics.notifications.send(key=notification.key, value=notification)
 
 
 async def take_tick(event: Any, clock: PartitionClock) -> None:
@@ -64,6 +97,7 @@ async def take_tick(event: Any, clock: PartitionClock) -> None:
         if notification is not None:
             owner_table[owner] = state
             await topics.notifications.send(key=notification.key, value=notification)
+    await send_leadership_digests(tick, clock)
 
 
 async def take(event: Any) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from streams import deadletter, topics
 from streams.app import app, settings
 from streams.items import campaign_names, unlinked_items
+from streams.portfolio import tell_leaders
 from streams.records import (
     CampaignSnapshot,
     GoalMessage,
@@ -125,6 +126,7 @@ async def settle(state: GoalState, now: datetime, clock: PartitionClock, effects
     combined.signals.extend(evaluated.signals)
     await publish(combined)
     summary = evaluated.summary
+    state = await tell_leaders(state, summary, now, clock)
     if summary is not None:
         state = await tell_owners(state, summary if state.items else None, now)
         shown = bool(state.items or state.suggestions)  # a campaign with suggestions only is shown too

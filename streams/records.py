@@ -284,6 +284,78 @@ class SignalRecord(TandemRecord):
     required_text = ("campaign", "rule", "action")
 
 
+class PortfolioGoal(TandemRecord):
+    """A goal as a leader sees it, for the leadership digest (docs/rules.md, Alerts): compact, since a leader
+    hears of every goal. `details`: why each open signal is open (rule → the rule's own words)."""
+
+    campaign: str
+    name: str
+    status: str
+    as_of: datetime
+    launch: str | None = None
+    campaign_url: str | None = None
+    open_signals: dict[str, str] = {}  # rule → severity
+    details: dict[str, str] = {}  # rule → why
+    won_at: datetime | None = None
+    contributors: list[Person] = []  # the leaves' assignees, once the goal is won
+
+    required_text = ("campaign", "status")
+
+
+class PortfolioCount(TandemRecord):
+    """How many goals have a status now, and how many had it at the last leadership digest (None: first)."""
+
+    status: str
+    count: int
+    previous: int | None = None
+
+
+class PortfolioReason(TandemRecord):
+    """Why a goal moved: a signal open now (with its detail), or one `resolved` since the last digest."""
+
+    rule: str
+    severity: str | None = None
+    detail: str = ""
+    resolved: bool = False
+
+
+class PortfolioMove(TandemRecord):
+    """A goal whose status got worse (slipped) or better (recovered) since the last leadership digest."""
+
+    campaign: str
+    name: str
+    before: str
+    after: str
+    campaign_url: str | None = None
+    reasons: list[PortfolioReason] = []
+
+
+class PortfolioWin(TandemRecord):
+    """A goal won since the last leadership digest, with the people whose work shipped on time."""
+
+    campaign: str
+    name: str
+    won_at: datetime
+    launch: str | None = None
+    campaign_url: str | None = None
+    contributors: list[Person] = []
+
+
+class LeadershipReport(TandemRecord):
+    """What a leadership digest says: counts by status with their trend, moves, and wins since the last one."""
+
+    cadence: str  # weekly | monthly
+    period_start: str  # YYYY-MM-DD, local date of the scheduled instant
+    previous_period: str | None = None  # that of the last leadership digest, if any
+    total: int = 0
+    counts: list[PortfolioCount] = []
+    slipped: list[PortfolioMove] = []
+    recovered: list[PortfolioMove] = []
+    wins: list[PortfolioWin] = []
+
+    optional_dates = ("period_start", "previous_period")
+
+
 class Notification(TandemRecord):
     """A message to deliver (key: `key`, its idempotency key derived from its cause, docs/rules.md Alerts).
 
@@ -305,6 +377,7 @@ class Notification(TandemRecord):
     changes: list[str] = []
     contributors: list[Person] = []
     jira_issues: list[str] = []
+    leadership: LeadershipReport | None = None  # kind `leadership_digest`: the portfolio, for the leaders
 
     required_text = ("key", "kind")
 
@@ -318,6 +391,7 @@ class OwnerGoal(TandemRecord):
     campaign: str
     at: datetime
     goal: GoalSummary | None = None
+    portfolio: PortfolioGoal | None = None  # to a leader (`leader:<email>`): the goal in brief; None: gone
 
     required_text = ("owner", "campaign")
 

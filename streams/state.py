@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from streams.records import CampaignSnapshot, GoalSummary, Person, TandemRecord, WorkItemSnapshot
+from streams.records import CampaignSnapshot, GoalSummary, Person, PortfolioGoal, TandemRecord, WorkItemSnapshot
 
 
 class ItemState(TandemRecord):
@@ -77,6 +77,7 @@ class GoalState(TandemRecord):
     published: str | None = None  # fingerprint of the last goal summary published
     owners: list[str] = []  # identities told of this goal (for their digests)
     shown: bool = False  # a summary of this goal is on the `goals` topic
+    leaders: list[str] = []  # leader keys told of this goal (for the leadership digest)
 
     required_text = ("campaign_id",)
 
@@ -112,3 +113,24 @@ class OwnerState(TandemRecord):
     last_sent: dict[str, GoalBrief] = {}
 
     required_text = ("owner",)
+
+
+class LeaderBrief(TandemRecord):
+    """What a leadership digest knew of a goal, to tell the next one what moved."""
+
+    status: str
+    open_signals: list[str] = []
+    won: bool = False  # the goal had won by then (its win was told, or is too old to tell)
+
+
+class LeaderState(TandemRecord):
+    """The digest agent's view of one leader (key: `leader:<email>`): every goal in brief, and what the last
+    leadership digest said of each (both bounded by the number of goals)."""
+
+    leader: str
+    person: Person
+    goals: dict[str, PortfolioGoal] = {}
+    last_slot: datetime | None = None
+    last_sent: dict[str, LeaderBrief] = {}
+
+    required_text = ("leader",)

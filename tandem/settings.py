@@ -298,6 +298,32 @@ class Settings(BaseSettings):
     dashboard_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
     """Public URL of Tandem's dashboard, linked from every message."""
 
+    leaders: CsvList = Field(default_factory=list)
+    """Emails of the directors (marketing, IT) who get the leadership digest, comma-separated; names and
+    other addresses may come from `TANDEM_PEOPLE`. Empty: no leadership digest."""
+
+    leadership_digest: Literal["weekly", "monthly", "off"] = "weekly"
+    """How often the leaders hear of the whole portfolio: `weekly` (the owners' digest day and hour),
+    `monthly` (the first `TANDEM_DIGEST_DAY` of each month at `TANDEM_DIGEST_HOUR`) or `off`."""
+
+    @field_validator("leaders", mode="before")
+    @classmethod
+    def _leaders_from_csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("leaders")
+    @classmethod
+    def _leaders_are_emails(cls, value: list[str]) -> list[str]:
+        bad = [entry for entry in value if not re.match(r"^[^@\s,]+@[^@\s,]+$", entry)]
+        if bad:
+            raise ValueError(f"not email addresses: {', '.join(bad)} (expected e.g. dana@acme.test,omar@acme.test)")
+        return [entry.lower() for entry in value]
+
+    @field_validator("leadership_digest", mode="before")
+    @classmethod
+    def _cadence_any_case(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
     # --- Rules -------------------------------------------------------------------------------------
     risk_horizon_days: int = Field(default=45, ge=0, le=3650)
     """`schedule_risk` is judged only when the launch is at most this many days away."""

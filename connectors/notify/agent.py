@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 DIRECTORY = Directory(settings.people)
 
 ATTEMPTS = 4
+PERSONAL = ("digest", "leadership_digest")
+"""Kinds that go to one person's mailbox only: the owners' and the leaders' digests."""
 QUIET: dict[str, QuietHours] = {
     person.lower(): parse_quiet_hours(spec) for person, spec in settings.quiet_hours.items()
 }
@@ -88,9 +90,9 @@ def units(n: Notification, now: datetime) -> tuple[list[str], list[tuple[str, da
                 later.append((f"email:{identity(person)}", until))
         if awake:
             now_units.append("email")
-    if n.kind != "digest":  # a digest is personal: email only
+    if n.kind not in PERSONAL:  # a digest is personal: email only
         now_units += [f"slack:{team}" for team in slack_teams(n)]
-    if settings.notify_jira_comments and n.kind != "digest":
+    if settings.notify_jira_comments and n.kind not in PERSONAL:
         now_units += [f"jira_comment:{key}" for key in n.jira_issues]
     if settings.notify_hubspot_tasks and n.kind in ("opened", "escalated") and n.severity == "critical" and n.goal:
         now_units.append(f"hubspot_task:{n.campaign}")

@@ -5,14 +5,16 @@ links into both tools)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from streams.records import GoalSummary, Notification, Person
+from streams.records import GoalSummary, LeadershipReport, Notification, Person, PortfolioCount, PortfolioReason
 
 KIND_WORDS = {"opened": "New", "escalated": "Worse", "reminder": "Still open", "resolved": "Resolved"}
 
@@ -60,6 +62,8 @@ def headline(n: Notification) -> str:
         return f"Win: {name} is ready for launch"
     if n.kind == "digest":
         return f"Your week in Tandem: {len(n.goals)} goal{'s' if len(n.goals) != 1 else ''}"
+    if n.kind == "leadership_digest" and n.leadership is not None:
+        return leadership_headline(n.leadership)
     rule = rule_texts().get(n.rule or "", {})
     severity = f" ({n.severity})" if n.severity else ""
     return f"{KIND_WORDS.get(n.kind, n.kind.title())}{severity}: {name} — {rule.get('title', n.rule)}"
@@ -90,7 +94,9 @@ def render(n: Notification, dashboard_url: str | None = None) -> Rendered:
         "contributors": _names(n.contributors),
         "dashboard": dashboard_url,
     }
-    template = {"win": "win", "digest": "digest"}.get(n.kind, "alert")
+    if n.kind == "leadership_digest" and n.leadership is not None:
+        context.update(leadership_context(n.leadership, dashboard_url))
+    template = {"win": "win", "digest": "digest", "leadership_digest": "leadership"}.get(n.kind, "alert")
     text = env.get_template(f"{template}.txt.j2").render(context)
     html = env.get_template(f"{template}.html.j2").render(context)
     blocks: list[dict[str, Any]] = [
@@ -98,3 +104,62 @@ def render(n: Notification, dashboard_url: str | None = None) -> Rendered:
         {"type": "section", "text": {"type": "mrkdwn", "text": text.split("\n", 2)[-1].strip()[:2900]}},
     ]
     return Rendered(subject=headline(n), text=text, html=html, slack_blocks=blocks)
+
+
+# --- The leadership digest ------------------------------------------------------------------------
+
+
+def _words(status: str) -> str:
+    return status.replace("_", " ")
+
+
+def _period(report: LeadershipReport) -> str:
+    start = date.fromisoformat(report.period_start)
+    return start.strftime("%B %Y") if report.cadence == "monthly" else f"the week of {start.isoformat()}"
+
+
+def leadership_headline(report: LeadershipReport) -> str:
+    count = {c.status: c.count for c in report.counts}
+    goals = f"{report.total} goal{'s' if report.total != 1 else ''}"
+    return (
+        f"Leadership digest, {_period(report)}: {goals}, "
+        f"{count.get('at_risk', 0)} at risk, {count.get('off_track', 0)} off track"
+    )
+
+
+def trend(count: PortfolioCount) -> str:
+    """The change against the last leadership digest: `+1`, `-2`, `±0`; empty for the first digest."""
+    if count.previous is None:
+        return ""
+    change = count.count - count.previous
+    return f"{change:+d}" if change else "±0"
+
+
+def why(reason: PortfolioReason) -> str:
+    """A reason in plain words: the rule's title, its severity and its detail, or that it was resolved."""
+    title = rule_texts().get(reason.rule, {}).get("title") or _words(reason.rule)
+    if reason.resolved:
+        return f"resolved: {title}"
+    severity = f" ({reason.severity})" if reason.severity else ""
+    return f"{title}{severity}" + (f": {reason.detail}" if reason.detail else "")
+
+
+def goal_link(campaign: str, campaign_url: str | None, dashboard_url: str | None) -> str | None:
+    """The goal's page on the dashboard when there is one, else the campaign in HubSpot."""
+    if dashboard_url:
+        return f"{dashboard_url.rstrip('/')}/goals/{quote(campaign, safe='')}"
+    return campaign_url
+
+
+def leadership_context(report: LeadershipReport, dashboard_url: str | None) -> dict[str, Any]:
+    first = report.previous_period is None
+    since = f"this {'month' if report.cadence == 'monthly' else 'week'}" if first else "since the last digest"
+    return {
+        "report": report,
+        "since": since,
+        "words": _words,
+        "trend": trend,
+        "why": why,
+        "names": _names,
+        "link": lambda entry: goal_link(entry.campaign, entry.campaign_url, dashboard_url),
+    }

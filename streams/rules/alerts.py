@@ -71,3 +71,8 @@ def win_key(campaign: str) -> str:
 def digest_key(owner: str, week_start: date) -> str:
     """Idempotency key of an owner's weekly digest."""
     return f"digest:{owner}:{week_start.isoformat()}"
+
+
+def leadership_key(leader: str, period_start: date) -> str:
+    """Idempotency key of a leader's leadership digest (one per leader identity and period)."""
+    return f"leadership:{leader}:{period_start.isoformat()}"

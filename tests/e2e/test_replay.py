@@ -27,6 +27,7 @@ CHECKED = {
     "drift-rules": None,
     "suggestions": None,
     "notifications": None,
+    "leadership": None,
 }
 
 

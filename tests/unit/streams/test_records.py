@@ -7,7 +7,20 @@ from datetime import UTC, datetime
 
 import pytest
 
-from streams.records import CampaignSnapshot, Person, RecordError, RemoteLink, WorkItemSnapshot, decode
+from streams.records import (
+    CampaignSnapshot,
+    Notification,
+    OwnerGoal,
+    Person,
+    PortfolioGoal,
+    PortfolioReason,
+    RecordError,
+    RemoteLink,
+    WorkItemSnapshot,
+    decode,
+)
+from streams.state import LeaderBrief, LeaderState
+from tests.builders import DANA, leadership
 
 AT = datetime(2027, 1, 4, 9, tzinfo=UTC)
 
@@ -61,3 +74,21 @@ def test_an_unknown_status_category_is_refused() -> None:
     raw = b'{"key": "WEB-1", "project": "WEB", "source_updated_at": "2027-01-01T00:00:00Z", "status_category": "x"}'
     with pytest.raises(RecordError, match="status_category"):
         decode(WorkItemSnapshot, raw)
+
+
+def test_a_leadership_digest_round_trips_with_its_report() -> None:
+    n = leadership()
+    decoded = decode(Notification, n.dumps())
+    assert decoded == n and decoded.leadership is not None
+    assert isinstance(decoded.leadership.slipped[0].reasons[0], PortfolioReason)
+    assert isinstance(decoded.leadership.wins[0].contributors[0], Person)
+
+
+def test_a_leader_message_and_a_leaders_state_round_trip() -> None:
+    goal = PortfolioGoal(campaign="c1", name="Spring", status="at_risk", as_of=AT, details={"stalled": "why"})
+    message = OwnerGoal(owner="leader:dana@acme.test", person=DANA, campaign="c1", at=AT, portfolio=goal)
+    assert decode(OwnerGoal, message.dumps()) == message
+    state = LeaderState(
+        leader=message.owner, person=DANA, goals={"c1": goal}, last_sent={"c1": LeaderBrief(status="on_track")}
+    )
+    assert LeaderState.loads(state.dumps()) == state

@@ -92,3 +92,27 @@ def test_secrets_never_show_in_repr_str_or_errors(monkeypatch: pytest.MonkeyPatc
 def test_the_local_broker_lives_under_the_data_dir_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TANDEM_DATA_DIR", "/srv/tandem")
     assert str(load_settings().local_kafka_dir) == "/srv/tandem/kafka"
+
+
+def test_leaders_are_a_comma_separated_list_of_emails(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TANDEM_LEADERS", "Dana@acme.test, omar@acme.test")
+    monkeypatch.setenv("TANDEM_LEADERSHIP_DIGEST", "Monthly")
+    settings = load_settings()
+    assert settings.leaders == ["dana@acme.test", "omar@acme.test"] and settings.leadership_digest == "monthly"
+
+
+def test_the_leadership_digest_is_weekly_and_to_nobody_by_default() -> None:
+    settings = load_settings()
+    assert settings.leaders == [] and settings.leadership_digest == "weekly"
+
+
+def test_a_leader_that_is_not_an_email_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TANDEM_LEADERS", "dana@acme.test,Omar")
+    with pytest.raises(SettingsError, match=r"TANDEM_LEADERS: .*Omar"):
+        load_settings()
+
+
+def test_an_unknown_leadership_cadence_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TANDEM_LEADERSHIP_DIGEST", "daily")
+    with pytest.raises(SettingsError, match="TANDEM_LEADERSHIP_DIGEST"):
+        load_settings()

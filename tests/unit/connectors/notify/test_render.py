@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from connectors.notify.email import build_message, message_id
 from connectors.notify.render import render
-from streams.records import Notification
-from tests.builders import IVAN, MARIA, OLGA, T
+from streams.records import Notification, Person, PortfolioCount
+from tests.builders import DANA, HUBSPOT, IVAN, MARIA, OLGA, T, leadership
 
 
 def alert(goal) -> Notification:
@@ -54,3 +54,84 @@ def test_an_email_carries_both_formats_and_the_notifications_identity(goal) -> N
     assert message["X-Tandem-Kind"] == "opened" and message["X-Tandem-Rule"] == "date_conflict"
     assert message["X-Tandem-At"] == "2027-01-12T10:00:00Z"
     assert message["Message-ID"] == message_id(n.key, [IVAN, MARIA])
+
+
+# --- the leadership digest --------------------------------------------------------------------------
+
+
+def test_a_leadership_digest_says_the_counts_by_status_and_their_trend() -> None:
+    rendered = render(leadership())
+    assert rendered.subject == "Leadership digest, the week of 2027-01-11: 4 goals, 2 at risk, 0 off track"
+    for line in ("on track 1 (-1)", "at risk 2 (±0)", "off track 0 (-1)", "done 1 (+1)", "canceled 0 (±0)"):
+        assert f"- {line}" in rendered.text
+    assert "<td>1 (+1)</td>" in rendered.html and "<th>off track</th>" in rendered.html
+
+
+def test_the_first_leadership_digest_gives_counts_without_a_trend_and_says_it_is_the_first() -> None:
+    counts = [PortfolioCount(status="at_risk", count=2)]
+    rendered = render(leadership(previous_period=None, counts=counts, slipped=[], recovered=[]))
+    assert "- at risk 2\n" in rendered.text and "(+" not in rendered.text
+    assert "first leadership digest" in rendered.text and "Wins this week:" in rendered.text
+
+
+def test_a_monthly_leadership_digest_names_its_month() -> None:
+    rendered = render(leadership(cadence="monthly", period_start="2027-02-01"))
+    assert rendered.subject.startswith("Leadership digest, February 2027:")
+
+
+def test_a_leadership_digest_says_which_goals_slipped_and_why() -> None:
+    rendered = render(leadership())
+    why = "work is due after the launch (warning): WEB-1 is due 2027-03-10, after the launch on 2027-03-01."
+    assert "* Spring Launch 2027: on track → at risk" in rendered.text.split("Recovered")[0]
+    assert "Spring Launch 2027</a>: on track → at risk" in rendered.html
+    assert why in rendered.text and why in rendered.html
+
+
+def test_a_leadership_digest_says_which_goals_recovered_and_why() -> None:
+    rendered = render(leadership())
+    for text in (rendered.text, rendered.html):
+        assert "Autumn Sale" in text and "off track → at risk" in text
+        assert "resolved: the launch date has come and the work is not done" in text
+        assert "the work has stalled (warning): No change for 8 days." in text
+
+
+def test_a_leadership_digest_names_the_people_behind_each_win() -> None:
+    rendered = render(leadership())
+    for text in (rendered.text, rendered.html):
+        assert "Winter Webinar" in text and "before the launch on 2027-01-20" in text
+        assert "thanks to Ivan Petrov, Olga Smirnova" in text
+
+
+def test_a_leadership_digest_links_each_goal_to_its_dashboard_page() -> None:
+    rendered = render(leadership(), "https://tandem.acme.test/")
+    for campaign in ("c1", "c2", "c3"):
+        assert f"https://tandem.acme.test/goals/{campaign}" in rendered.text
+        assert f'href="https://tandem.acme.test/goals/{campaign}"' in rendered.html
+    assert HUBSPOT not in rendered.text
+
+
+def test_without_a_dashboard_a_leadership_digest_links_each_goal_to_hubspot() -> None:
+    rendered = render(leadership())
+    for campaign in ("c1", "c2", "c3"):
+        assert f"{HUBSPOT}{campaign}" in rendered.text and f'href="{HUBSPOT}{campaign}"' in rendered.html
+    assert "/goals/" not in rendered.text
+
+
+def test_leadership_html_escapes_hostile_names() -> None:
+    hostile = "<script>alert(1)</script>"
+    n = leadership()
+    assert n.leadership is not None
+    report = n.leadership.derive(
+        slipped=[n.leadership.slipped[0].derive(name=hostile)],
+        wins=[n.leadership.wins[0].derive(contributors=[Person(id="x", name=hostile)])],
+    )
+    html = render(n.derive(leadership=report)).html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_a_leadership_email_says_its_kind_and_key() -> None:
+    n = leadership()
+    message = build_message(n, render(n), [DANA], "Tandem <tandem@acme.test>", n.at)
+    assert message["X-Tandem-Kind"] == "leadership_digest"
+    assert message["X-Tandem-Key"] == "leadership:dana@acme.test:2027-01-11"
+    assert message["X-Tandem-Campaign"] is None
