@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pydantic import SecretStr
-
-from tandem.replay.driver import env_value, tick_batches, tick_times
+from tandem.replay.driver import tick_batches, tick_times
 
 START = datetime(2027, 1, 4, 9, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -23,16 +21,6 @@ def test_ticks_resume_on_the_grid_after_an_off_grid_step() -> None:
 
 def test_no_ticks_in_an_empty_span() -> None:
     assert tick_times(START, START, HOUR, START) == []
-
-
-def test_settings_values_are_spelled_as_environment_variables() -> None:
-    assert env_value(["WEB", "APP"]) == "WEB,APP"
-    assert env_value(SecretStr("s3cret")) == "s3cret"
-    assert env_value(0.05) == "0.05"
-
-
-def test_mappings_are_spelled_as_json() -> None:
-    assert env_value({"marketing": SecretStr("http://hook")}) == '{"marketing": "http://hook"}'
 
 
 def test_ticks_go_out_a_scenario_day_at_a_time() -> None:

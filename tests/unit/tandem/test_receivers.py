@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from connectors.notify.email import build_message
 from connectors.notify.render import render
-from tandem.replay.receivers import Receivers
+from tandem.receivers import Receivers
 from tests.builders import DANA, leadership
 
 
