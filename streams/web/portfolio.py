@@ -297,6 +297,8 @@ class Portfolio:
                 status for goal in self.known_goals() if (status := self.status_on(goal.campaign, day)) is not None
             )
             found.append((day, {status: counts.get(status, 0) for status in STATUSES}))
+        while len(found) > 1 and not any(found[0][1].values()):
+            found.pop(0)  # weeks before the first goal existed say nothing
         return found
 
     def points(self, campaign: str) -> list[HistoryPoint]:

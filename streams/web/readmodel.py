@@ -9,7 +9,6 @@ that wrote it validated it; the dead-letter topic is where broken inputs go).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any
@@ -29,6 +28,7 @@ from streams.records import (
     SignalRecord,
     decode,
 )
+from streams.topic_admin import partition_counts
 from streams.web.portfolio import Portfolio
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class ReadModelService(mode.Service):
         )
         await consumer.start()
         try:
-            partitions = await self._partitions(consumer, list(names))
+            partitions = await self._partitions(list(names))
             consumer.assign(partitions)
             await consumer.seek_to_beginning(*partitions)
             ends = await consumer.end_offsets(partitions)
@@ -112,18 +112,16 @@ class ReadModelService(mode.Service):
         finally:
             await consumer.stop()
 
-    async def _partitions(self, consumer: AIOKafkaConsumer, topics: list[str]) -> list[TopicPartition]:
+    async def _partitions(self, topics: list[str]) -> list[TopicPartition]:
         """Every partition of `topics`, once they all exist (the worker creates them as it starts)."""
         while True:
             try:
-                existing = await consumer.topics()  # refreshes the cluster metadata
+                counts = await partition_counts(settings.bootstrap_servers, topics)
             except KafkaError:
-                existing = set()
-            if set(topics) <= existing:
-                return [
-                    TopicPartition(topic, p) for topic in topics for p in consumer.partitions_for_topic(topic) or ()
-                ]
-            await asyncio.sleep(1.0)
+                counts = {}
+            if all(counts.get(topic) for topic in topics):
+                return [TopicPartition(topic, p) for topic in topics for p in range(counts[topic])]
+            await self.sleep(1.0)
 
     def _apply(self, topic: str, message: Any) -> None:
         key = message.key.decode() if message.key else None
