@@ -84,15 +84,16 @@ def _normalise(node: Any) -> None:
 class ResponseValidator:
     """Validates sandbox responses against one vendor's OpenAPI files (an operation lives in one of them)."""
 
-    def __init__(self, spec_paths: list[Path], server_url: str) -> None:
+    def __init__(self, spec_paths: list[Path], server_url: str, documents: Iterable[dict[str, Any]] = ()) -> None:
+        """Check against the descriptions in `spec_paths` (JSON files) and in `documents` (already parsed)."""
         self.server_url = server_url.rstrip("/")
         self.failures: list[str] = []
         self.checked = 0
         """How many responses were validated (so a test can tell the validator was really in the loop)."""
         self._lock = threading.Lock()
         self._apps: list[OpenAPI] = []
-        for path in spec_paths:
-            spec: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+        loaded = [json.loads(Path(path).read_text(encoding="utf-8")) for path in spec_paths]
+        for spec in [*loaded, *(json.loads(json.dumps(document)) for document in documents)]:
             spec["servers"] = [{"url": self.server_url}]
             _normalise(spec)
             # Jira's published description fails strict spec validation (a default outside its enum).
@@ -110,11 +111,22 @@ class ResponseValidator:
         if path.startswith(CONTROL_PREFIX):
             return
         method: str = request.method
+        self.check(method, path, list(request.query.items()), response_status, response_headers, response_body)
+
+    def check(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]],
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> None:
+        """Check one response to `method path?query`; what does not conform is recorded. Never raises."""
         try:
-            query = list(request.query.items())
-            self._validate(method, path, query, response_status, response_headers, response_body)
+            self._validate(method, path, query, status, headers, body)
         except Exception as exc:  # noqa: BLE001 - a validator bug must not break the sandbox; record it
-            self._fail(f"{method} {path} -> {response_status}: validator error {_describe(exc)}")
+            self._fail(f"{method} {path} -> {status}: validator error {_describe(exc)}")
 
     def _validate(
         self,

@@ -74,7 +74,7 @@ async def test_snapshots_update_tables_emit_links_and_survive_a_killed_worker(wo
         worker.bootstrap, worker.topic("workitems"), [("WEB-1", epic_snapshot()), ("WEB-2", work_item_snapshot([]))]
     )
 
-    stored = wait_for(worker, f"/api/campaigns/{CAMPAIGN}")
+    stored = wait_for(worker, f"/api/v1/campaigns/{CAMPAIGN}")
     assert stored["name"] == "Spring Launch 2027" and stored["owner"]["email"] == "maria@acme.test"
     links = await read_topic(worker.bootstrap, worker.topic("links"), expect=2)
     assert sorted((link["work_item"], link["kind"], link["source"], link["action"]) for link in links) == [
@@ -89,8 +89,8 @@ async def test_snapshots_update_tables_emit_links_and_survive_a_killed_worker(wo
     shutil.rmtree(worker.data_dir / "faust")  # local table files gone: only the changelog can restore them
     worker.start()
 
-    assert wait_for(worker, f"/api/campaigns/{CAMPAIGN}")["name"] == "Spring Launch 2027"
-    assert wait_for(worker, "/api/work-items/WEB-2")["parent"] == "WEB-1"
+    assert wait_for(worker, f"/api/v1/campaigns/{CAMPAIGN}")["name"] == "Spring Launch 2027"
+    assert wait_for(worker, "/api/v1/work-items/WEB-2")["parent"] == "WEB-1"
     # The recovered join state is what the agents diff against: moving the story out of the epic and onto
     # another campaign yields exactly one removal and one addition.
     later = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)
@@ -117,7 +117,7 @@ async def test_poison_record_goes_to_the_dead_letter_topic_and_the_stream_goes_o
     assert letter["key"] == "WEB-9" and letter["value"] == "{this is not json"
     assert letter["error_type"] == "RecordError" and "not JSON" in letter["error"]
     assert isinstance(letter["offset"], int) and isinstance(letter["partition"], int)
-    assert wait_for(worker, "/api/work-items/WEB-2")["summary"] == "Work on WEB-2"
+    assert wait_for(worker, "/api/v1/work-items/WEB-2")["summary"] == "Work on WEB-2"
 
 
 async def test_a_record_keyed_by_something_else_is_dead_lettered(worker: Worker) -> None:

@@ -1,0 +1,58 @@
+"""What the charts draw: a goal's burn-up from its daily points, and the portfolio's trend."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from streams.records import HistoryPoint
+from streams.web.charts import burnup, trend_chart
+
+T = datetime(2027, 3, 1, 9, tzinfo=UTC)
+
+
+def point(day: str, done: float, total: float, baseline: float | None = None) -> HistoryPoint:
+    return HistoryPoint(
+        campaign="c1", day=day, at=T, status="on_track", size_done=done, size_total=total, baseline=baseline
+    )
+
+
+def test_no_points_no_chart() -> None:
+    assert burnup([], "2027-03-10", None) is None
+
+
+def test_the_burnup_runs_day_by_day_to_the_launch_carrying_values_over_quiet_days() -> None:
+    chart = burnup([point("2027-03-01", 0, 8), point("2027-03-03", 3, 10)], "2027-03-06", None)
+    assert chart is not None
+    assert chart.days == ["2027-03-01", "2027-03-02", "2027-03-03", "2027-03-04", "2027-03-05", "2027-03-06"]
+    assert chart.done == [0, 0, 3, None, None, None]
+    assert chart.total == [8, 8, 10, None, None, None]
+    assert (chart.launch_index, chart.today_index) == (5, 2)
+
+
+def test_the_baseline_is_a_line_from_when_it_was_set() -> None:
+    chart = burnup([point("2027-03-01", 0, 8), point("2027-03-02", 1, 8, baseline=8)], "2027-03-03", None)
+    assert chart is not None and chart.baseline == [None, 8, 8]
+
+
+def test_the_forecast_projects_a_straight_line_from_today_to_the_total_on_its_day() -> None:
+    chart = burnup([point("2027-03-01", 2, 6)], "2027-03-02", "2027-03-05")
+    assert chart is not None
+    assert chart.projection == [2.0, 3.0, 4.0, 5.0, 6.0]
+
+
+def test_a_forecast_of_never_draws_no_projection() -> None:
+    chart = burnup([point("2027-03-01", 2, 6)], "2027-03-03", "never")
+    assert chart is not None and chart.projection == [None, None, None]
+
+
+def test_the_table_beside_the_chart_lists_the_days_with_a_point() -> None:
+    chart = burnup([point("2027-03-01", 0, 8), point("2027-03-02", 1, 8)], "2027-03-04", None)
+    assert chart is not None
+    assert [row["day"] for row in chart.rows()] == ["2027-03-01", "2027-03-02"]
+
+
+def test_the_trend_chart_has_a_series_per_status_in_order() -> None:
+    counts = {"on_track": 2, "at_risk": 1, "off_track": 0, "done": 0, "canceled": 0}
+    chart = trend_chart([("2027-03-07", counts)])
+    assert [s["status"] for s in chart["series"]] == ["on_track", "at_risk", "off_track", "done", "canceled"]
+    assert chart["series"][0]["data"] == [2] and chart["labels"] == ["2027-03-07"]
