@@ -481,3 +481,15 @@ __all__ = [
     "parse_scenario",
     "parse_step",
 ]
+
+
+def step_groups(timeline: list[Step]) -> list[tuple[datetime, list[Step]]]:
+    """Timeline steps grouped by their instant, in order."""
+    groups: list[tuple[datetime, list[Step]]] = []
+    for step in timeline:
+        assert step.at is not None, "scenario steps carry their time"
+        if groups and groups[-1][0] == step.at:
+            groups[-1][1].append(step)
+        else:
+            groups.append((step.at, [step]))
+    return groups

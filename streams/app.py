@@ -6,6 +6,7 @@ timers, views or commands, so `tandem worker` loads exactly these.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,16 @@ class TandemApp(faust.App):
             tandem.bootstrap_servers,
             {topic.get_topic_name(): topic.partitions for topic in ALL},
             tandem.replication_factor,
-            {topic.get_topic_name(): {"cleanup.policy": "compact"} for topic in ALL if topic.compacting},
+            {topic.get_topic_name(): topic_config(topic) for topic in ALL if topic.compacting},
         )
+
+
+def topic_config(topic: Any) -> dict[str, str]:
+    """Kafka config of a compacted topic: compacted, and also deleted after its retention when it has one."""
+    if topic.retention is None:
+        return {"cleanup.policy": "compact"}
+    seconds = topic.retention.total_seconds() if isinstance(topic.retention, timedelta) else float(topic.retention)
+    return {"cleanup.policy": "compact,delete", "retention.ms": str(int(seconds * 1000))}
 
 
 def create_app(settings: Settings) -> TandemApp:

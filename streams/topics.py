@@ -7,6 +7,7 @@ typed declarations.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import faust
@@ -28,6 +29,9 @@ from streams.records import (
     Tick,
     WorkItemSnapshot,
 )
+
+KEPT = timedelta(days=400)
+"""How long the dashboard's history topics keep a record: more than a year of daily points."""
 
 
 def declare(name: str, value_type: type[faust.Record] | None = None, **options: Any) -> Any:
@@ -73,10 +77,12 @@ ticks = declare("ticks", Tick)
 """Key: partition. The clock."""
 dlq = declare("dlq", DeadLetter)
 """Key: the original key. What could not be processed, with its error and origin."""
-goal_history = declare("goal-history", HistoryPoint, compacting=True)
-"""Key: `<campaign>|<day>`. Each goal as it stood at the end of each day (compacted: the day's last wins)."""
-deliveries = declare("deliveries", DeliveryOutcome, compacting=True)
-"""Key: `<notification key>|<unit>`. How far each delivery unit got (compacted: the latest state wins)."""
+goal_history = declare("goal-history", HistoryPoint, compacting=True, retention=KEPT)
+"""Key: `<campaign>|<day>`. Each goal as it stood at the end of each day (compacted: the day's last wins;
+kept for `KEPT`)."""
+deliveries = declare("deliveries", DeliveryOutcome, compacting=True, retention=KEPT)
+"""Key: `<notification key>|<unit>`. How far each delivery unit got (compacted: the latest state wins; kept
+for `KEPT`)."""
 health = declare("health", compacting=True)
 """Key: `source:<system>` or `webhooks:<worker>`. What each connector and webhook receiver last reported."""
 

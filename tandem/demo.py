@@ -25,7 +25,6 @@ import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
-from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any
@@ -34,7 +33,7 @@ import click
 from aiokafka.admin import AIOKafkaAdminClient
 
 from sandbox.runner import start_sandboxes
-from sandbox.scenario import Scenario, ScenarioError, Step, load_scenario, parse_scenario
+from sandbox.scenario import Scenario, ScenarioError, Step, load_scenario, parse_scenario, step_groups
 from streams.records import GoalMessage
 from tandem.clock import scenario_now, wall_at
 from tandem.kafka.launcher import KafkaLauncherError
@@ -115,17 +114,6 @@ async def forget_earlier_demos(bootstrap: str) -> list[str]:
         return old
     finally:
         await admin.close()
-
-
-def step_groups(timeline: list[Step]) -> list[tuple[datetime, list[Step]]]:
-    groups: list[tuple[datetime, list[Step]]] = []
-    for step in timeline:
-        assert step.at is not None, "scenario steps carry their time"
-        if groups and groups[-1][0] == step.at:
-            groups[-1][1].append(step)
-        else:
-            groups.append((step.at, [step]))
-    return groups
 
 
 @dataclass

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.runner import RunningSandboxes, start_sandboxes
-from sandbox.scenario import Scenario, Step
+from sandbox.scenario import Scenario, Step, step_groups
 from streams.records import GoalMessage, GoalSummary, SignalRecord, Tick, decode
 from tandem.kafka_io import RecordWriter, read_all
 from tandem.local import broker_for_run
@@ -72,18 +72,6 @@ def tick_batches(times: list[datetime], span: timedelta) -> list[list[datetime]]
         else:
             batches.append([at])
     return batches
-
-
-def step_groups(timeline: list[Step]) -> list[tuple[datetime, list[Step]]]:
-    """Timeline steps grouped by their instant, in order."""
-    groups: list[tuple[datetime, list[Step]]] = []
-    for step in timeline:
-        assert step.at is not None, "scenario steps carry their time"
-        if groups and groups[-1][0] == step.at:
-            groups[-1][1].append(step)
-        else:
-            groups.append((step.at, [step]))
-    return groups
 
 
 def describe(step: Step) -> str:

@@ -1,0 +1,22 @@
+"""Every topic is created with its partitions and, for the compacted ones, how long they keep records."""
+
+from __future__ import annotations
+
+from streams import topics
+from streams.app import topic_config
+
+
+def test_the_goals_as_they_stand_are_compacted_and_kept_for_good() -> None:
+    assert topic_config(topics.goals) == {"cleanup.policy": "compact"}
+
+
+def test_the_dashboards_history_is_compacted_and_bounded_in_time() -> None:
+    for topic in (topics.goal_history, topics.deliveries):
+        assert topic_config(topic) == {"cleanup.policy": "compact,delete", "retention.ms": str(400 * 86400 * 1000)}
+
+
+def test_every_topic_the_dashboard_reads_is_created_by_the_worker() -> None:
+    from streams.web.readmodel import TOPICS
+
+    created = {topic.get_topic_name() for topic in topics.ALL}
+    assert {topics.settings.topic(name) for name in TOPICS} <= created
