@@ -46,7 +46,7 @@
       type: "bar",
       data: {
         labels: chart.labels.map(day),
-        datasets: chart.series.map((s) => ({ label: s.label, data: s.data, backgroundColor: s.color, borderRadius: 3 })),
+        datasets: chart.series.map((s) => ({ label: s.label, data: s.data, backgroundColor: s.color, borderRadius: 3, maxBarThickness: 56 })),
       },
       options: {
         maintainAspectRatio: false,
