@@ -220,6 +220,8 @@ class SuggestionBrief(TandemRecord):
     score: float
     state: str
     seen_at: datetime
+    summary: str | None = None
+    url: str | None = None
 
 
 class ItemBrief(TandemRecord):

@@ -49,6 +49,8 @@ class Suggestion(TandemRecord):
     score: float
     state: str  # pending | confirmed | rejected
     seen_at: datetime
+    summary: str | None = None  # the work item's summary, to show what is suggested
+    url: str | None = None
 
 
 class Rebaseline(TandemRecord):

@@ -136,7 +136,16 @@ def apply_message(state: GoalState, message: GoalMessage, config: RuleConfig) ->
         current = state.suggestions.get(key)
         if current is None or current.state == "pending":
             state = state.derive(
-                suggestions={**state.suggestions, key: Suggestion(score=message.score, state="pending", seen_at=at)}
+                suggestions={
+                    **state.suggestions,
+                    key: Suggestion(
+                        score=message.score,
+                        state="pending",
+                        seen_at=at,
+                        summary=message.item.summary if message.item else None,
+                        url=message.item.url if message.item else None,
+                    ),
+                }
             )
     elif message.kind == "unsuggest" and key:
         current = state.suggestions.get(key)
@@ -146,7 +155,14 @@ def apply_message(state: GoalState, message: GoalMessage, config: RuleConfig) ->
         current = state.suggestions.get(key)
         score = current.score if current else 0.0
         answer = "confirmed" if message.kind == "confirm" else "rejected"
-        state = state.derive(suggestions={**state.suggestions, key: Suggestion(score=score, state=answer, seen_at=at)})
+        answered = Suggestion(
+            score=score,
+            state=answer,
+            seen_at=at,
+            summary=current.summary if current else None,
+            url=current.url if current else None,
+        )
+        state = state.derive(suggestions={**state.suggestions, key: answered})
         if answer == "confirmed":
             effects.sync.append(
                 SyncCommand(
@@ -363,7 +379,9 @@ def goal_summary(state: GoalState, view: GoalView, facts: GoalFacts, status: str
             if not entry.item.deleted
         ],
         suggestions=[
-            SuggestionBrief(work_item=key, score=s.score, state=s.state, seen_at=s.seen_at)
+            SuggestionBrief(
+                work_item=key, score=s.score, state=s.state, seen_at=s.seen_at, summary=s.summary, url=s.url
+            )
             for key, s in sorted(state.suggestions.items())
         ],
         open_signals={rule: slot.severity for rule, slot in sorted(state.signals.items())},

@@ -83,9 +83,11 @@ def episode(e: Episode) -> dict[str, Any]:
 
 
 def delivery(unit: str, outcome: DeliveryOutcome) -> dict[str, Any]:
+    channel, _, target = unit.partition(":")
     return {
         "unit": unit,
-        "channel": unit.split(":", 1)[0],
+        "channel": channel,
+        "target": target or None,
         "state": outcome.state,
         "at": when(outcome.at),
         "attempts": outcome.attempts,
@@ -159,6 +161,8 @@ def suggestions_of(goal: GoalSummary) -> list[dict[str, Any]]:
             "campaign": goal.campaign,
             "campaign_name": goal.name or goal.campaign,
             "work_item": s.work_item,
+            "summary": s.summary,
+            "url": s.url,
             "score": s.score,
             "state": s.state,
             "seen_at": when(s.seen_at),
