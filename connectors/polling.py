@@ -21,7 +21,7 @@ from connectors.runtime import ConnectorRuntime
 from connectors.status import status
 from streams import topics
 from streams.app import app, settings
-from streams.records import SourceHealth, WebhookHealth
+from streams.records import SourceHealth, SyncHealth, WebhookHealth
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +108,26 @@ def webhook_health(now: datetime) -> WebhookHealth:
     )
 
 
+def sync_health(now: datetime) -> SyncHealth:
+    tally = status.sync
+    return SyncHealth(
+        worker=WORKER,
+        reported_at=now,
+        dry_run=settings.sync_dry_run,
+        written=dict(tally.written),
+        logged=dict(tally.dry_run),
+        conflicts=dict(tally.conflicts),
+        refusals=dict(tally.refusals),
+        counts=dict(tally.counts),
+    )
+
+
 @app.timer(interval=HEALTH_SECONDS)
-async def report_webhooks() -> None:
-    """Every worker takes webhooks: each reports its own tally."""
-    health = webhook_health(datetime.now(UTC))
-    await topics.health.send(key=f"webhooks:{WORKER}", value=health.dumps())
+async def report_webhooks_and_sync() -> None:
+    """Every worker takes webhooks and carries out write-backs: each reports its own tallies."""
+    now = datetime.now(UTC)
+    await topics.health.send(key=f"webhooks:{WORKER}", value=webhook_health(now).dumps())
+    await topics.health.send(key=f"sync:{WORKER}", value=sync_health(now).dumps())
 
 
 @app.timer(interval=HEALTH_SECONDS, on_leader=True)
@@ -134,4 +149,4 @@ if settings.mode == "live":
         await poll("jira")
 
 
-__all__ = ["ConnectorService", "poll", "report_sources", "report_webhooks", "runtime"]
+__all__ = ["ConnectorService", "poll", "report_sources", "report_webhooks_and_sync", "runtime"]

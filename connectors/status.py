@@ -4,9 +4,12 @@ health timer reports the polls' and webhooks' tallies to the `health` topic for 
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -52,6 +55,30 @@ REFUSALS = {400: "malformed", 401: "signature", 408: "too_slow", 413: "too_large
 
 
 @dataclass
+class SyncTally:
+    """The background sync on this worker: writes made (or, dry-run, logged), and what it must tell people
+    once each — a person's edit of a synced value, a write a vendor refused and what to configure."""
+
+    written: Counter[str] = field(default_factory=Counter)
+    dry_run: Counter[str] = field(default_factory=Counter)
+    conflicts: dict[str, str] = field(default_factory=dict)
+    refusals: dict[str, str] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def conflict(self, cause: str, message: str) -> None:
+        self._once(self.conflicts, cause, message)
+
+    def refusal(self, cause: str, message: str) -> None:
+        self._once(self.refusals, cause, message)
+
+    def _once(self, book: dict[str, str], cause: str, message: str) -> None:
+        self.counts[cause] += 1
+        if cause not in book:
+            book[cause] = message
+            log.warning("background sync: %s", message)
+
+
+@dataclass
 class SourceStatus:
     hubspot_synced: bool = False
     """The HubSpot source has completed a full sync (now or in an earlier run)."""
@@ -63,9 +90,10 @@ class SourceStatus:
     """Why the Jira connector stopped, if it did."""
     polls: dict[str, PollTally] = field(default_factory=lambda: {"hubspot": PollTally(), "jira": PollTally()})
     webhooks: WebhookTally = field(default_factory=WebhookTally)
+    sync: SyncTally = field(default_factory=SyncTally)
 
 
 status = SourceStatus()
 """The one status object of this process."""
 
-__all__ = ["PollTally", "SourceStatus", "WebhookTally", "status"]
+__all__ = ["PollTally", "SourceStatus", "SyncTally", "WebhookTally", "status"]

@@ -33,10 +33,12 @@ from streams.rules.goal_steps import Effects, apply_campaign, apply_message, eva
 from streams.rules.references import LinkingConfig, campaign_references, link_changes
 from streams.rules.snapshots import check_key, merge_campaign_tombstone, supersedes
 from streams.rules.suggest import matches
+from streams.rules.sync import SyncConfig
 from streams.state import GoalState, PartitionClock
 
 LINKING = LinkingConfig.from_settings(settings)
 RULES = RuleConfig.from_settings(settings)
+SYNC = SyncConfig.from_settings(settings)
 
 goal_table = app.Table(
     "goals",
@@ -121,9 +123,10 @@ async def settle(state: GoalState, now: datetime, clock: PartitionClock, effects
     stored evaluation time is a lower bound that stays valid."""
     before = state
     ready = clock.hubspot_synced and clock.jira_synced
-    state, evaluated = evaluate(state, now, RULES, ready=ready, hubspot_synced=clock.hubspot_synced)
+    state, evaluated = evaluate(state, now, RULES, ready=ready, hubspot_synced=clock.hubspot_synced, sync=SYNC)
     combined = effects or Effects()
     combined.signals.extend(evaluated.signals)
+    combined.sync.extend(evaluated.sync)
     await publish(combined)
     summary = evaluated.summary
     state = await tell_leaders(state, summary, now, clock)
@@ -132,10 +135,10 @@ async def settle(state: GoalState, now: datetime, clock: PartitionClock, effects
         shown = bool(state.items or state.suggestions)  # a campaign with suggestions only is shown too
         if shown:
             await topics.goals.send(key=state.campaign_id, value=summary)
-        if evaluated.history is not None:
-            await topics.goal_history.send(key=evaluated.history.key, value=evaluated.history)
         elif state.shown:
             await topics.goals_raw.send(key=state.campaign_id, value=None)  # a tombstone: no goal any more
+        if evaluated.history is not None:
+            await topics.goal_history.send(key=evaluated.history.key, value=evaluated.history)
         state = state.derive(shown=shown)
     if effects is not None or state.derive(evaluated_at=before.evaluated_at) != before:
         goal_table[state.campaign_id] = state

@@ -488,6 +488,22 @@ class WebhookHealth(TandemRecord):
     required_text = ("worker",)
 
 
+class SyncHealth(TandemRecord):
+    """The background sync on one worker (topic `health`, key `sync:<worker>`): writes made or, in a dry run,
+    logged; people's edits of synced values it met, and refusals with what to configure (cause → message)."""
+
+    worker: str
+    reported_at: datetime
+    dry_run: bool = False
+    written: dict[str, int] = {}
+    logged: dict[str, int] = {}
+    conflicts: dict[str, str] = {}
+    refusals: dict[str, str] = {}
+    counts: dict[str, int] = {}
+
+    required_text = ("worker",)
+
+
 class DeadLetter(TandemRecord):
     """A record that could not be processed, with its error and origin (key: the original key)."""
 

@@ -60,6 +60,15 @@ class Rebaseline(TandemRecord):
     requested_by: str | None = None
 
 
+class SyncMemory(TandemRecord):
+    """What was commanded for one goal: each target's fingerprint, and the campaign as last seen."""
+
+    written: dict[str, str] = {}
+    launch: str | None = None
+    campaign_status: str | None = None
+    seen: bool = False  # the campaign was seen once (its first sight is no change)
+
+
 class GoalState(TandemRecord):
     """The goal agent's state for one campaign (key: campaign id)."""
 
@@ -79,6 +88,7 @@ class GoalState(TandemRecord):
     published: str | None = None  # fingerprint of the last goal summary published
     owners: list[str] = []  # identities told of this goal (for their digests)
     shown: bool = False  # a summary of this goal is on the `goals` topic
+    sync: SyncMemory | None = None  # what the background sync commanded for this goal
     leaders: list[str] = []  # leader keys told of this goal (for the leadership digest)
 
     required_text = ("campaign_id",)

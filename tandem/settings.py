@@ -324,6 +324,26 @@ class Settings(BaseSettings):
     def _cadence_any_case(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
+    # --- Background sync ---------------------------------------------------------------------------
+    sync_jira_remote_links: bool = True
+    """Put a remote link to the HubSpot campaign (name, status, launch) on each of a goal's top-level Jira items."""
+
+    sync_jira_comments: bool = True
+    """Comment on a goal's top-level Jira items when the campaign's launch date or status changes."""
+
+    sync_jira_launch_field: str | None = Field(default=None, pattern=r"^customfield_\d+$")
+    """Jira date field (`customfield_NNNNN`) to hold the campaign's launch date on the top-level items. Unset: none."""
+
+    sync_hubspot_status: bool = True
+    """Show the engineering status, progress, forecast and the goal's page on the HubSpot campaign."""
+
+    hubspot_status_property: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+    """Campaign property to hold the engineering status line, when the portal has one for it. Unset: a
+    block Tandem keeps at the end of the campaign's notes (`hs_notes`)."""
+
+    sync_dry_run: bool = False
+    """Log the writes the background sync would make, and make none."""
+
     # --- Rules -------------------------------------------------------------------------------------
     risk_horizon_days: int = Field(default=45, ge=0, le=3650)
     """`schedule_risk` is judged only when the launch is at most this many days away."""

@@ -12,6 +12,9 @@ from typing import Any
 
 import hubspot
 import requests
+from hubspot.crm.objects.notes import AssociationSpec
+from hubspot.crm.objects.notes import PublicAssociationsForObject as NoteAssociation
+from hubspot.crm.objects.notes import PublicObjectId as NoteTarget
 from hubspot.crm.objects.notes import SimplePublicObjectInputForCreate as NoteInput
 from hubspot.crm.objects.tasks import SimplePublicObjectInputForCreate as TaskInput
 from hubspot.utils.requests.http_request_builder import Request as HubSpotRequest
@@ -51,6 +54,10 @@ def rolling_window_bucket(limit: int, window: float) -> tuple[float, float]:
     at most burst + rate·window requests fit in a window, so burst + rate·window = limit."""
     burst = float(min(HUBSPOT_BURST, max(1, limit // 2)))
     return (limit - burst) / window, burst
+
+
+NOTE_TO = {"contact": 202, "company": 190, "deal": 214}
+"""HubSpot-defined association types from a note to the records it can be shown on."""
 
 
 class HubSpotApi:
@@ -155,9 +162,17 @@ class HubSpotApi:
         data: dict[str, Any] = created.to_dict()
         return data
 
-    async def create_note(self, properties: dict[str, str]) -> dict[str, Any]:
+    async def create_note(self, properties: dict[str, str], records: dict[str, str]) -> dict[str, Any]:
+        """A note on `records` (`contact`, `company` or `deal` → id), with HubSpot's own association types."""
         api = self.client.crm.objects.notes.basic_api
-        note = NoteInput(properties=properties, associations=[])
+        associations = [
+            NoteAssociation(
+                to=NoteTarget(id=record_id),
+                types=[AssociationSpec(association_category="HUBSPOT_DEFINED", association_type_id=NOTE_TO[kind])],
+            )
+            for kind, record_id in sorted(records.items())
+        ]
+        note = NoteInput(properties=properties, associations=associations)
         created = await self.caller.call(
             "create note", api.create, simple_public_object_input_for_create=note, _request_timeout=self.timeout
         )
@@ -165,4 +180,4 @@ class HubSpotApi:
         return data
 
 
-__all__ = ["CAMPAIGNS", "HubSpotApi"]
+__all__ = ["CAMPAIGNS", "NOTE_TO", "HubSpotApi"]

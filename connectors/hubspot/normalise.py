@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from connectors.http.errors import ObjectError
+from connectors.hubspot.status_block import split
 from streams.records import CampaignSnapshot, Person, RecordError
 
 CAMPAIGN_PROPERTIES = (
@@ -92,6 +93,8 @@ def campaign_snapshot(
     if not isinstance(props, dict):
         raise ObjectError(f"campaign {ident}: properties is not an object")
     properties = {str(k): str(v) for k, v in props.items() if v is not None}
+    if "hs_notes" in properties:  # Tandem's own status block is not the marketer's notes
+        properties["hs_notes"] = split(properties["hs_notes"]).own
     owner_id = properties.get("hs_owner") or None
     owner = owners.get(owner_id, Person(id=owner_id)) if owner_id else None
     try:

@@ -1,11 +1,16 @@
 """HubSpot owners by id, as `Person`s: the whole list read once and again when it is older than the
-refresh interval (on the source's clock), plus single look-ups for owners the list lacks (archived ones)."""
+refresh interval (on the source's clock), plus single look-ups for owners the list lacks (archived ones).
+
+A campaign's `hs_owner` may hold a HubSpot *user* id rather than an *owner* id: each owner is found by its
+owner id and by its user ids (`userId`, `userIdIncludingInactive`), and comes back as a `Person` whose id
+is the owner id, which is what HubSpot wants where it assigns (a task's `hubspot_owner_id`)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from connectors.http.errors import RequestRejected
 from connectors.hubspot.api import HubSpotApi
@@ -13,6 +18,16 @@ from connectors.hubspot.normalise import owner_person
 from streams.records import Person
 
 log = logging.getLogger(__name__)
+
+
+def user_ids(owner: dict[str, Any]) -> list[str]:
+    """The HubSpot user ids an owner record carries (REST or typed-client field names)."""
+    found = []
+    for name in ("userId", "user_id", "userIdIncludingInactive", "user_id_including_inactive"):
+        value = owner.get(name)
+        if value not in (None, ""):
+            found.append(str(value))
+    return found
 
 
 class OwnerDirectory:
@@ -31,6 +46,8 @@ class OwnerDirectory:
             page = await self.api.owners_page(after)
             for owner in page.get("results") or []:
                 person = owner_person(owner)
+                for user in user_ids(owner):
+                    people.setdefault(user, person)
                 people[person.id] = person
             after = ((page.get("paging") or {}).get("next") or {}).get("after")
             if not after:

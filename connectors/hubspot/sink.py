@@ -1,11 +1,15 @@
 """Writes into HubSpot:
 
 - campaign properties: `PATCH /marketing/v3/campaigns/{id}` (setting the same values twice changes nothing);
-- tasks and notes for a campaign's owner: assigned with `hubspot_owner_id`. HubSpot defines no association
-  from tasks or notes to marketing campaigns (its association table has none; the sandbox refuses one), so
-  the campaign is named in the subject/body with its URL instead.
-Creating a task or note is not idempotent at HubSpot; the sync agent's record of done keys is what keeps
-a repeated command from creating a second one.
+- the engineering status on the campaign: Tandem's block at the end of its notes, read, rewritten in place
+  and written back (the marketer's text kept), or one line in `TANDEM_HUBSPOT_STATUS_PROPERTY`;
+- tasks for a campaign's owner: assigned with `hubspot_owner_id`, where HubSpot shows them (the owner's
+  task list). HubSpot defines no association from tasks or notes to marketing campaigns (its association
+  table has none; the sandbox refuses one), so the campaign is named in the subject and body with its URL.
+  A note needs a record to be shown on: the sink writes one only with an association (a contact, company
+  or deal), never a note no one would see.
+Creating a task is not idempotent at HubSpot; the sync agent's record of done keys is what keeps a repeated
+command from creating a second one.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from connectors.hubspot.api import HubSpotApi
+from connectors.http.errors import RequestRejected
+from connectors.hubspot.api import NOTE_TO, HubSpotApi
+from connectors.hubspot.status_block import split, status_line, with_block
 
 
 def millis(when: datetime) -> str:
@@ -26,6 +32,19 @@ class HubSpotSink:
 
     async def update_campaign(self, campaign_id: str, properties: dict[str, str]) -> dict[str, Any]:
         return await self.api.update_campaign(campaign_id, properties)
+
+    async def campaign_status(self, campaign_id: str, values: dict[str, str], property_name: str | None) -> bool:
+        """Write the status on the campaign; True when it replaced a block a person had edited."""
+        if property_name:
+            await self.api.update_campaign(campaign_id, {property_name: status_line(values)})
+            return False
+        found = await self.api.read_campaigns([campaign_id], ["hs_notes"])
+        results = found.get("results") or []
+        if not results:
+            raise RequestRejected(f"HubSpot has no campaign {campaign_id}", status=404)
+        notes = (results[0].get("properties") or {}).get("hs_notes")
+        await self.api.update_campaign(campaign_id, {"hs_notes": with_block(notes, values)})
+        return split(notes).edited
 
     async def create_task(
         self, owner_id: str, subject: str, body: str, due: datetime, *, priority: str = "HIGH"
@@ -41,11 +60,16 @@ class HubSpotSink:
         }
         return await self.api.create_task(properties)
 
-    async def create_note(self, body: str, at: datetime, owner_id: str | None = None) -> dict[str, Any]:
+    async def create_note(
+        self, body: str, at: datetime, records: dict[str, str], owner_id: str | None = None
+    ) -> dict[str, Any]:
+        """A note on `records` (`contact`/`company`/`deal` → id): HubSpot shows a note only on its records."""
+        if not records or set(records) - set(NOTE_TO):
+            raise RequestRejected("a note needs a contact, company or deal to be on", status=400)
         properties = {"hs_timestamp": millis(at), "hs_note_body": body}
         if owner_id:
             properties["hubspot_owner_id"] = owner_id
-        return await self.api.create_note(properties)
+        return await self.api.create_note(properties, records)
 
 
 __all__ = ["HubSpotSink"]

@@ -23,11 +23,13 @@ from connectors.http.errors import ObjectError
 from connectors.hubspot.api import CAMPAIGNS, HubSpotApi
 from connectors.hubspot.normalise import CAMPAIGN_PROPERTIES, campaign_snapshot, campaign_tombstone, updated_at
 from connectors.hubspot.owners import OwnerDirectory
+from connectors.hubspot.status_block import split
 from connectors.progress import Progress, SyncResult
 from connectors.state.bookkeeping import Bookkeeping
 from connectors.state.cursors import CursorStore
 from connectors.state.deadletters import dead_letter, object_dead_letter
 from connectors.state.producer import KafkaSink
+from connectors.status import status
 from streams.records import CampaignSnapshot
 from tandem.clock import clock_for
 from tandem.settings import Settings
@@ -39,6 +41,10 @@ TOPIC = "campaigns"
 PAGE = 100
 BATCH_READ = 50
 AGENT = "connectors.hubspot.source"
+HAND_EDIT = (
+    "a person edited Tandem's engineering status in the notes of campaign {name}: Tandem leaves it until the "
+    "status changes again"
+)
 
 
 class HubSpotSource:
@@ -173,6 +179,10 @@ class HubSpotSource:
                 await dead_letter(self.sink, letter)
                 continue
             records.append((snapshot.id, snapshot))
+            if split((campaign.get("properties") or {}).get("hs_notes")).edited:
+                status.sync.conflict(
+                    f"hubspot:{snapshot.id}:status", HAND_EDIT.format(name=snapshot.name or snapshot.id)
+                )
         await self.sink.send_many(TOPIC, list(records))
         watermark.record(((key, snap.source_updated_at) for key, snap in records), advance=advance)
         watermark.added.update(key for key, _ in records)

@@ -71,6 +71,7 @@ class JiraApi:
         self.timeout = settings.http_timeout_seconds
         self.threads = settings.connector_threads
         self._jira: JIRA | None = None
+        self._account_id: str | None = None
         self._connect_lock = threading.Lock()
         self.caller = ApiCaller(
             "jira",
@@ -195,17 +196,39 @@ class JiraApi:
         )
         return data
 
-    async def upsert_remote_link(
-        self, key: str, global_id: str, url: str, title: str, *, relationship: str | None = None
-    ) -> dict[str, Any]:
-        destination: dict[str, Any] = {"url": url, "title": title}
+    async def upsert_remote_link(self, key: str, global_id: str, url: str, title: str) -> dict[str, Any]:
+        """Create, or replace in place, the remote link with `global_id` on `key`.
 
-        def run() -> dict[str, Any]:
-            link = self._client().add_remote_link(key, destination, globalId=global_id, relationship=relationship)
-            return dict(link.raw) if getattr(link, "raw", None) else {}
+        Posted straight to `/rest/api/3/issue/{key}/remotelink`: the `jira` library's `add_remote_link`
+        first reads the site's application links, which fails on sites without that endpoint."""
+        body = {"globalId": global_id, "object": {"url": url, "title": title}}
+        data: dict[str, Any] = await self.caller.call(
+            f"upsert remote link on {key}",
+            self._json,
+            "POST",
+            f"/rest/api/3/issue/{key}/remotelink",
+            body,
+            bucket="remotelink-write",
+        )
+        return data or {}
 
-        data: dict[str, Any] = await self.caller.call(f"upsert remote link on {key}", run, bucket="remotelink-write")
-        return data
+    async def delete_remote_link(self, key: str, global_id: str) -> None:
+        """Delete the remote link with `global_id` from `key` (Jira answers 204, or 404 when there is none)."""
+        await self.caller.call(
+            f"delete remote link on {key}",
+            self._json,
+            "DELETE",
+            f"/rest/api/3/issue/{key}/remotelink",
+            None,
+            {"globalId": global_id},
+            bucket="remotelink-write",
+        )
+
+    async def account_id(self) -> str:
+        """The account id of the user Tandem acts as (its comments are the ones whose markers count)."""
+        if self._account_id is None:
+            self._account_id = str((await self.myself()).get("accountId") or "")
+        return self._account_id
 
     async def edit_issue(
         self, key: str, *, fields: dict[str, Any] | None = None, update: dict[str, Any] | None = None

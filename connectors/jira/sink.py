@@ -4,7 +4,10 @@
 - labels: `update.labels` add/remove operations (adding a present label or removing an absent one is a no-op);
 - fields: `fields` set to values (setting the same value twice changes nothing);
 - comment (ADF): Jira has no idempotency key, so the comment carries its key in a last paragraph
-  (`tandem:<key>`) and the sink looks for it among the issue's latest comments before posting.
+  (`tandem:<key>`) and the sink looks for it among the issue's latest comments written by Tandem's own
+  account before posting (anyone may paste a marker; only Tandem's own comments count);
+- a date field holding the launch: set to the value; a value a person put there instead is reported as a
+  conflict when Tandem overwrites it (it does so only when the launch changed again).
 The sync agent also records every done key, so a repeated command does not reach Jira at all.
 """
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from connectors.http.errors import RequestRejected
 from connectors.jira.api import JiraApi
 
 log = logging.getLogger(__name__)
@@ -55,7 +59,9 @@ class JiraSink:
         """Post the comment unless one carrying `idempotency_key` exists; True when posted."""
         marker = f"{MARKER_PREFIX}{idempotency_key}"
         existing = await self.api.comments(key)
-        if any(marker in document_text(c.get("body")) for c in existing.get("comments") or []):
+        mine = await self.api.account_id()
+        ours = [c for c in existing.get("comments") or [] if (c.get("author") or {}).get("accountId") == mine]
+        if any(marker in document_text(c.get("body")) for c in ours):
             log.info("jira: comment %s already on %s", idempotency_key, key)
             return False
         if isinstance(text_or_document, str):
@@ -68,6 +74,24 @@ class JiraSink:
 
     async def upsert_remote_link(self, key: str, global_id: str, url: str, title: str) -> None:
         await self.api.upsert_remote_link(key, global_id, url, title)
+
+    async def remove_remote_link(self, key: str, global_id: str) -> bool:
+        """Delete the remote link; False when it was already gone."""
+        try:
+            await self.api.delete_remote_link(key, global_id)
+        except RequestRejected as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    async def set_field(self, key: str, field: str, value: str, previous: str | None) -> str | None:
+        """Set a date field; what a person had put there instead of `previous` (Tandem's last value), if anything."""
+        current = ((await self.api.issue(key, [field])).get("fields") or {}).get(field)
+        await self.update_fields(key, {field: value})
+        if current not in (None, "", previous, value):
+            return str(current)
+        return None
 
     async def add_labels(self, key: str, labels: list[str]) -> None:
         await self.api.edit_issue(key, update={"labels": [{"add": label} for label in labels]})

@@ -6,10 +6,15 @@
 | jira | `remove_label` | same |
 | jira | `comment` | `{"text": "..."}` or `{"document": ADF}` |
 | jira | `remote_link` | `{"url", "title", "global_id"?}` (global id defaults to the URL) |
+| jira | `remove_remote_link` | `{"global_id"}` |
+| jira | `set_launch_field` | `{"field", "value", "previous"?}` (what Tandem wrote there last) |
 | jira | `update_fields` | `{"fields": {...}}` |
+| hubspot | `campaign_status` | `{"values": {...}}` (the engineering status; the sink decides where it shows) |
 | hubspot | `update_campaign` | `{"properties": {...}}` |
 | hubspot | `create_task` | `{"owner_id", "subject", "body", "due"?: ISO time (default: the command's time)}` |
-| hubspot | `create_note` | `{"body", "owner_id"?}` |
+| hubspot | `create_note` | `{"body", "records": {"contact"/"company"/"deal": id}, "owner_id"?}` |
+
+An action returns what the sink reported, for the log; `conflict` in it says a person's edit was replaced.
 """
 
 from __future__ import annotations
@@ -66,6 +71,13 @@ async def execute(
             url = str(_need(payload, "url", "remote_link"))
             title = str(payload.get("title") or url)
             await jira.upsert_remote_link(key, str(payload.get("global_id") or url), url, title)
+        elif command.action == "remove_remote_link":
+            return {"removed": await jira.remove_remote_link(key, str(_need(payload, "global_id", command.action)))}
+        elif command.action == "set_launch_field":
+            field = str(_need(payload, "field", command.action))
+            value = str(_need(payload, "value", command.action))
+            replaced = await jira.set_field(key, field, value, payload.get("previous"))
+            return {"conflict": f"{field} on {key} held {replaced}, a person's value"} if replaced else {}
         elif command.action == "update_fields":
             await jira.update_fields(key, dict(_need(payload, "fields", "update_fields")))
         else:
@@ -74,6 +86,10 @@ async def execute(
     if command.system == "hubspot":
         if hubspot is None:
             raise ConnectorOff("the HubSpot connector is off (TANDEM_HUBSPOT_TOKEN)")
+        if command.action == "campaign_status":
+            values = {str(k): str(v) for k, v in dict(_need(payload, "values", command.action)).items()}
+            edited = await hubspot.campaign_status(command.target, values, settings.hubspot_status_property)
+            return {"conflict": "a person's edit of the engineering status was replaced"} if edited else {}
         if command.action == "update_campaign":
             properties = {str(k): str(v) for k, v in dict(_need(payload, "properties", "update_campaign")).items()}
             return await hubspot.update_campaign(command.target, properties)
@@ -87,8 +103,9 @@ async def execute(
             )
         if command.action == "create_note":
             owner = payload.get("owner_id")
+            records = {str(k): str(v) for k, v in dict(_need(payload, "records", "create_note")).items()}
             return await hubspot.create_note(
-                str(_need(payload, "body", "create_note")), command.at, str(owner) if owner else None
+                str(_need(payload, "body", "create_note")), command.at, records, str(owner) if owner else None
             )
         raise CommandError(f"unknown hubspot action {command.action!r}")
     raise CommandError(f"unknown system {command.system!r}")

@@ -3,9 +3,16 @@ through the sinks, once per idempotency key.
 
 Done keys are kept in the table `sync-done` (changelogged, so they survive restarts and rebalances; the
 key is the idempotency key, and commands with one key share a target and so a partition). A command whose
-key is done is skipped. Transient failures are retried with backoff (`streams.deadletter.process`);
-anything that fails for good goes to the dead-letter topic with its error, and the offset moves on.
-After a remote-link write the issue is re-read (Jira may not move `updated` for it).
+key is done is skipped. A worker killed between a write and its record writes again on restart, and each
+write is safe to repeat: remote links are upserted by `globalId`, comments carry a marker Tandem looks for
+among its own comments, properties and fields are set to values.
+
+A write the vendor refuses — a missing permission or scope (403), a target gone (404), a field Jira will
+not set (400) — is not retried: it is reported once per cause with what to configure, in the log and on
+the health page, and recorded done. `TANDEM_SYNC_DRY_RUN` logs each write instead of making it. Transient
+failures are retried with backoff (`streams.deadletter.process`); anything else that fails for good goes
+to the dead-letter topic with its error, and the offset moves on. After a write to an issue the issue is
+re-read (Jira may not move `updated` for a remote link).
 """
 
 from __future__ import annotations
@@ -14,8 +21,11 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors.http.errors import CredentialsRejected, RequestRejected
 from connectors.polling import runtime
+from connectors.status import status
 from connectors.sync.actions import execute
+from connectors.sync.refusals import explain
 from connectors.webhooks.intake import JIRA_TOPIC
 from connectors.webhooks.records import JiraIssueEvent
 from streams import deadletter
@@ -34,16 +44,38 @@ done_keys = app.Table(
     help="Idempotency keys of write-back commands already carried out, with when.",
 )
 
+REREAD = {"remote_link", "remove_remote_link", "set_launch_field"}
+"""Jira writes after which the issue is read again (Jira may not move `updated` for them)."""
+
 
 async def handle(event: Any) -> None:
     command = decode(SyncCommand, event.value)
     if done_keys.get(command.idempotency_key):
         log.info("sync %s already done; skipped", command.idempotency_key)
         return
-    outcome = await execute(command, settings, runtime.jira_sink, runtime.hubspot_sink)
+    what = f"{command.system} {command.action} on {command.target}"
+    if settings.sync_dry_run:
+        status.sync.dry_run[f"{command.system}:{command.action}"] += 1
+        log.info("sync (dry run) would write %s: %s", what, command.payload)
+        return
+    try:
+        outcome = await execute(command, settings, runtime.jira_sink, runtime.hubspot_sink)
+    except (RequestRejected, CredentialsRejected) as exc:
+        if isinstance(exc, CredentialsRejected) and exc.status != 403:
+            raise  # the credentials themselves: the pollers stop the connector and say what to fix
+        cause, message = explain(command, exc.status, str(exc))
+        if exc.status == 404:
+            log.info("sync %s: the target is gone; nothing to write", what)
+        else:
+            status.sync.refusal(cause, message)
+        done_keys[command.idempotency_key] = f"refused {exc.status} {datetime.now(UTC).isoformat()}"
+        return
     done_keys[command.idempotency_key] = datetime.now(UTC).isoformat()
-    log.info("sync %s %s on %s done %s", command.system, command.action, command.target, outcome or "")
-    if command.system == "jira" and command.action == "remote_link":
+    status.sync.written[f"{command.system}:{command.action}"] += 1
+    if outcome.get("conflict"):
+        status.sync.conflict(f"{command.system}:{command.target}:{command.action}", f"{what}: {outcome['conflict']}")
+    log.info("sync %s done %s", what, outcome or "")
+    if command.system == "jira" and command.action in REREAD:
         refresh = JiraIssueEvent(kind="refresh", key=command.target, at=command.at, identifier=command.idempotency_key)
         await runtime.sink.send(JIRA_TOPIC, command.target, refresh)
 

@@ -31,6 +31,8 @@ from streams.records import RecordError
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
+DUPLICATE: web.ResponseKey[bool] = web.ResponseKey("tandem_duplicate", bool)
+"""Set on an answer to a redelivery (the worker counts duplicates apart)."""
 JIRA_TOPIC = "jira-events"
 HUBSPOT_TOPIC = "hubspot-events"
 JIRA_KINDS = {
@@ -55,7 +57,7 @@ class Intake:
 
 def _answer(status: int, **body: Any) -> web.Response:
     response = web.json_response(body, status=status)
-    response["duplicate"] = bool(body.get("duplicate"))  # for the worker's webhook tally
+    response[DUPLICATE] = bool(body.get("duplicate"))  # for the worker's webhook tally
     return response
 
 

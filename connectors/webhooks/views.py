@@ -15,13 +15,13 @@ from faust.web import Request, Response, View
 
 from connectors.polling import runtime
 from connectors.status import status
-from connectors.webhooks.intake import receive_hubspot, receive_jira
+from connectors.webhooks.intake import DUPLICATE, receive_hubspot, receive_jira
 from streams.app import app
 
 
 def counted(system: str, response: web.Response) -> Response:
     """The response, counted in this worker's webhook tally (for the health page)."""
-    status.webhooks.count(system, response.status, duplicate=bool(response.get("duplicate")))
+    status.webhooks.count(system, response.status, duplicate=response.get(DUPLICATE, False))
     return cast(Response, response)
 
 

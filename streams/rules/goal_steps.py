@@ -33,7 +33,8 @@ from streams.rules.drift import evaluate as evaluate_rules
 from streams.rules.goals import baseline_due, goal_facts, goal_status, item_is_done
 from streams.rules.model import CampaignView, GoalFacts, GoalView, ItemView, Severity, SignalState
 from streams.rules.signals import transition
-from streams.state import GoalItem, GoalState, Rebaseline, SignalSlot, Suggestion
+from streams.rules.sync import SyncConfig, plan
+from streams.state import GoalItem, GoalState, Rebaseline, SignalSlot, Suggestion, SyncMemory
 
 
 @dataclass
@@ -219,8 +220,10 @@ def evaluate(
     *,
     ready: bool,
     hubspot_synced: bool,
+    sync: SyncConfig | None = None,
 ) -> tuple[GoalState, Effects]:
-    """Run the rules at `now`: baseline, signals, win, and the summary when it changed."""
+    """Run the rules at `now`: baseline, signals, win, the summary when it changed, and (with `sync`) the
+    background sync's commands for what changed."""
     effects = Effects()
     view = goal_view(state)
     facts = goal_facts(view, now, config)
@@ -281,6 +284,10 @@ def evaluate(
         effects.summary = summary
         effects.history = history_point(summary) if state.items else None
         state = state.derive(published=fingerprint)
+        if sync is not None and ready and summary.known and state.items:
+            memory, commands = plan(state.sync or SyncMemory(), summary, sync, now)
+            effects.sync.extend(commands)
+            state = state.derive(sync=memory)
     return state.derive(evaluated_at=now), effects
 
 

@@ -16,6 +16,9 @@ from urllib.parse import urlsplit
 from streams.records import CampaignSnapshot, LinkEvent, WorkItemSnapshot
 from tandem.settings import Settings
 
+REMOTE_LINK_PREFIX = "tandem-campaign:"
+"""`globalId` prefix of the remote links Tandem puts on Jira issues (`streams.rules.sync`)."""
+
 ISSUE_KEY = re.compile(r"(?<![A-Za-z0-9_-])([A-Z][A-Z0-9_]{0,9}-[1-9][0-9]*)(?![A-Za-z0-9_-])")
 CAMPAIGN_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -71,6 +74,8 @@ def work_item_references(item: WorkItemSnapshot | None, config: LinkingConfig) -
         if label.startswith(config.label_prefix) and len(label) > len(config.label_prefix):
             found.add(Reference(label[len(config.label_prefix) :], item.key, "label"))
     for link in item.remote_links:
+        if (link.global_id or "").startswith(REMOTE_LINK_PREFIX):
+            continue  # Tandem's own link to the campaign it already knows the item serves: no reference
         campaign = campaign_id_from_url(link.url, config.hubspot_app_url)
         if campaign:
             found.add(Reference(campaign, item.key, "remote_link"))

@@ -23,6 +23,7 @@ from streams.records import (
     Person,
     SignalRecord,
     SourceHealth,
+    SyncHealth,
     WebhookHealth,
     identity,
 )
@@ -164,6 +165,7 @@ class Portfolio:
     outcomes: dict[str, dict[str, DeliveryOutcome]] = field(default_factory=dict)
     sources: dict[str, SourceHealth] = field(default_factory=dict)
     webhooks: dict[str, WebhookHealth] = field(default_factory=dict)
+    syncs: dict[str, SyncHealth] = field(default_factory=dict)
     dead_letters: int = 0
     dead_by_agent: Counter[str] = field(default_factory=Counter)
     latest_letters: list[DeadLetter] = field(default_factory=list)
@@ -244,6 +246,8 @@ class Portfolio:
             self.sources[key.removeprefix("source:")] = SourceHealth.from_data(raw)
         elif key.startswith("webhooks:"):
             self.webhooks[key.removeprefix("webhooks:")] = WebhookHealth.from_data(raw)
+        elif key.startswith("sync:"):
+            self.syncs[key.removeprefix("sync:")] = SyncHealth.from_data(raw)
 
     def take_dead_letter(self, letter: DeadLetter) -> None:
         self.dead_letters += 1

@@ -219,6 +219,27 @@ def letter(d: DeadLetter) -> dict[str, Any]:
     }
 
 
+def sync_of(portfolio: Portfolio) -> dict[str, Any]:
+    """The background sync across workers: writes by kind, and each conflict and refusal once."""
+    written: dict[str, int] = {}
+    logged: dict[str, int] = {}
+    conflicts: dict[str, str] = {}
+    refusals: dict[str, str] = {}
+    for report in portfolio.syncs.values():
+        for total, counts in ((written, report.written), (logged, report.logged)):
+            for name, count in counts.items():
+                total[name] = total.get(name, 0) + count
+        conflicts.update(report.conflicts)
+        refusals.update(report.refusals)
+    return {
+        "dry_run": any(report.dry_run for report in portfolio.syncs.values()),
+        "written": written,
+        "logged": logged,
+        "conflicts": [{"cause": cause, "detail": text} for cause, text in sorted(conflicts.items())],
+        "refusals": [{"cause": cause, "detail": text} for cause, text in sorted(refusals.items())],
+    }
+
+
 def health(portfolio: Portfolio, ready: bool, skipped: int) -> dict[str, Any]:
     accepted: dict[str, int] = {}
     duplicates: dict[str, int] = {}
@@ -235,6 +256,7 @@ def health(portfolio: Portfolio, ready: bool, skipped: int) -> dict[str, Any]:
             "refused": refused,
             "workers": sorted(portfolio.webhooks),
         },
+        "sync": sync_of(portfolio),
         "dead_letters": {
             "total": portfolio.dead_letters,
             "by_agent": dict(portfolio.dead_by_agent),
