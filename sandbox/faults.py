@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -46,6 +47,9 @@ class FaultConfig:
     write_reply_delay_ms: int = 0
     """Held after a write was carried out, before its answer goes back: a client that gives up or dies
     meanwhile has written without knowing it (a lost reply)."""
+    refuse: dict[str, int] = field(default_factory=dict)
+    """`METHOD path-regex` → status: matching requests are refused with the vendor's error for that status
+    (403: a permission or scope missing; 404: gone; 400: a field the screen lacks)."""
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -83,6 +87,8 @@ class FaultConfig:
             values["storm_retry_after"] = data["storm_retry_after"]
         if "outages" in data:
             values["outages"] = _outages(data["outages"])
+        if "refuse" in data:
+            values["refuse"] = _refusals(data["refuse"])
         return cls(**values)
 
     def to_json(self) -> dict[str, Any]:
@@ -94,6 +100,7 @@ class FaultConfig:
             "storm_retry_after": self.storm_retry_after,
             "outages": [[start.isoformat(), end.isoformat()] for start, end in self.outages],
             "write_reply_delay_ms": self.write_reply_delay_ms,
+            "refuse": dict(self.refuse),
             "seed": self.seed,
         }
 
@@ -123,6 +130,24 @@ def _outages(value: Any) -> list[tuple[datetime, datetime]]:
             raise ValueError(f"bad outage time: {exc}") from None
         windows.append((start, end))
     return windows
+
+
+def _refusals(value: Any) -> dict[str, int]:
+    if not isinstance(value, dict):
+        raise ValueError('refuse maps "METHOD path-regex" to a status, e.g. {"POST /remotelink$": 403}')
+    found = {}
+    for rule, status in value.items():
+        method, _, pattern = str(rule).partition(" ")
+        if not pattern or method.upper() not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            raise ValueError(f"refuse rule {rule!r} is not 'METHOD path-regex'")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"refuse rule {rule!r}: {exc}") from None
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status < 500:
+            raise ValueError(f"refuse rule {rule!r}: the status must be a 4xx")
+        found[f"{method.upper()} {pattern}"] = status
+    return found
 
 
 class _SystemFaults:
@@ -180,6 +205,10 @@ class Faults:
         delay_ms = config.latency_ms + jitter * config.latency_jitter_ms
         if delay_ms > 0:
             await asyncio.sleep(delay_ms / 1000)
+        for rule, status in config.refuse.items():
+            method, _, pattern = rule.partition(" ")
+            if request.method == method and re.search(pattern, request.path):
+                return self._respond(system, status, config)
         now = self._clock.now()
         if any(start <= now < end for start, end in config.outages):
             return self._respond(system, 503, config)

@@ -284,9 +284,10 @@ def evaluate(
         effects.summary = summary
         effects.history = history_point(summary) if state.items else None
         state = state.derive(published=fingerprint)
-        if sync is not None and ready and summary.known and state.items:
-            memory, commands = plan(state.sync or SyncMemory(), summary, sync, now)
-            effects.sync.extend(commands)
+    if sync is not None and ready and summary.known and state.items:
+        memory, commands = plan(state.sync or SyncMemory(), summary, sync, now)  # nothing when nothing changed
+        effects.sync.extend(commands)
+        if memory != state.sync:
             state = state.derive(sync=memory)
     return state.derive(evaluated_at=now), effects
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from streams.records import CampaignSnapshot, RemoteLink, WorkItemSnapshot
 from streams.rules.references import (
+    REMOTE_LINK_PREFIX,
     LinkingConfig,
     Reference,
     campaign_id_from_url,
@@ -50,6 +51,14 @@ def test_a_remote_link_to_the_campaign_in_hubspot_links_the_item() -> None:
     assert work_item_references(item(remote_links=[RemoteLink(url=url)]), CONFIG) == {
         Reference(GUID, "WEB-2", "remote_link")
     }
+
+
+def test_tandems_own_remote_link_to_the_campaign_is_not_a_reference() -> None:
+    """Tandem puts a link to the campaign on the work it already knows serves it; counting that link would
+    keep the item linked after its real reference (a label, the campaign's notes) is gone."""
+    url = f"https://app.hubspot.com/marketing/4242/campaigns/details/{GUID}"
+    ours = RemoteLink(url=url, global_id=f"{REMOTE_LINK_PREFIX}{GUID}")
+    assert work_item_references(item(remote_links=[ours]), CONFIG) == frozenset()
 
 
 def test_a_remote_link_elsewhere_is_not_a_reference() -> None:

@@ -163,3 +163,10 @@ def test_fault_config_parses_the_control_plane_json() -> None:
 def test_fault_config_rejects_bad_json(data: object, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         FaultConfig.from_json(data)
+
+
+def test_a_refuse_rule_must_name_a_method_a_path_pattern_and_a_4xx() -> None:
+    assert FaultConfig.from_json({"refuse": {"post /remotelink$": 403}}).refuse == {"POST /remotelink$": 403}
+    for bad in ({"/remotelink": 403}, {"POST /x": 500}, {"POST (": 403}):
+        with pytest.raises(ValueError, match="refuse rule"):
+            FaultConfig.from_json({"refuse": bad})

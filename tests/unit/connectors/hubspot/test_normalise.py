@@ -8,6 +8,7 @@ import pytest
 
 from connectors.http.errors import ObjectError
 from connectors.hubspot.normalise import campaign_snapshot, campaign_tombstone, owner_person, parse_day
+from connectors.hubspot.status_block import with_block
 from streams.records import Person
 from streams.rules.references import campaign_id_from_url
 
@@ -78,3 +79,10 @@ def test_a_tombstone_is_a_deleted_snapshot_at_the_time_it_was_missed() -> None:
     at = datetime(2027, 2, 1, tzinfo=UTC)
     tomb = campaign_tombstone(GUID, at)
     assert tomb.deleted and tomb.id == GUID and tomb.source_updated_at == at
+
+
+def test_tandems_status_block_is_not_part_of_the_campaigns_notes() -> None:
+    """The notes are where a marketer names issue keys; Tandem's block at their end is Tandem's own."""
+    notes = with_block("Tracked in WEB-1.", {"status": "at_risk", "items_done": "1", "items_total": "2"})
+    snap = campaign_snapshot(campaign(hs_notes=notes), owners={}, app_url="https://app.hubspot.com", portal_id=None)
+    assert snap.notes == "Tracked in WEB-1." and snap.properties["hs_notes"] == "Tracked in WEB-1."
