@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from connectors.http.errors import RequestRejected
 from connectors.hubspot.api import HubSpotApi
 from connectors.hubspot.sink import HubSpotSink
 from connectors.jira.api import JiraApi
@@ -39,7 +40,9 @@ async def test_jira_writes_are_idempotent(world: Sandboxes, plumbing: Plumbing) 
     api.close()
 
 
-async def test_hubspot_writes_a_property_a_task_for_the_owner_and_a_note(world: Sandboxes, plumbing: Plumbing) -> None:
+async def test_hubspot_writes_a_property_and_a_task_for_the_owner_and_no_note_no_one_would_see(
+    world: Sandboxes, plumbing: Plumbing
+) -> None:
     load(world, scenario(campaigns=1))
     api = HubSpotApi(settings_for(world, plumbing.bootstrap, plumbing.prefix))
     sink = HubSpotSink(api)
@@ -48,13 +51,12 @@ async def test_hubspot_writes_a_property_a_task_for_the_owner_and_a_note(world: 
     due = datetime(2027, 1, 5, 9, tzinfo=UTC)
     task = await sink.create_task("100", "Campaign 0: launch at risk", "WEB-1 is late.", due)
     assert task["properties"]["hubspot_owner_id"] == "100"
-    note = await sink.create_note("Campaign 0: engineering status", due, owner_id="100")
-    assert note["properties"]["hs_note_body"] == "Campaign 0: engineering status"
+    with pytest.raises(RequestRejected, match="a note needs a contact, company or deal"):
+        await sink.create_note("Campaign 0: engineering status", due, {}, owner_id="100")
     status, writes = world.control("GET", "/_sandbox/writes")
     assert status == 200
     assert [(w["method"], w["path"], w["status"]) for w in writes if w["system"] == "hubspot"] == [
         ("PATCH", f"/marketing/v3/campaigns/{guid(1)}", 200),
         ("POST", "/crm/v3/objects/tasks", 201),
-        ("POST", "/crm/v3/objects/notes", 201),
     ]
     api.close()
