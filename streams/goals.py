@@ -29,7 +29,7 @@ from streams.records import (
 )
 from streams.rules.config import RuleConfig
 from streams.rules.digest import goal_owners
-from streams.rules.goal_steps import Effects, apply_campaign, apply_message, evaluate
+from streams.rules.goal_steps import Effects, apply_campaign, apply_message, arrival_links, evaluate
 from streams.rules.references import LinkingConfig, campaign_references, link_changes
 from streams.rules.snapshots import check_key, merge_campaign_tombstone, supersedes
 from streams.rules.suggest import matches
@@ -99,7 +99,9 @@ async def take_campaign(event: Any, state: GoalState) -> tuple[GoalState, dateti
                 await topics.item_events.send(key=key, value=ItemMessage(kind="rescore", target=key, seen_at=at))
     elif merged.id in campaign_names:
         del campaign_names[merged.id]
-    return apply_campaign(state, merged), at
+    after = apply_campaign(state, merged)
+    await publish(Effects(links=arrival_links(state, after, at)))
+    return after, at
 
 
 async def take_tick(event: Any, clock: PartitionClock) -> None:

@@ -132,11 +132,12 @@ class LinkEvent(TandemRecord):
 
     campaign: str
     work_item: str
-    action: str  # added | removed | suggested
+    action: str  # added | removed | moved (the same link by another path) | suggested
     kind: str  # explicit | inherited | suggested
     source: str  # label | remote_link | custom_field | campaign_notes | campaign_property | parent | name
     seen_at: datetime
     confidence: float = 1.0
+    via: str | None = None  # inherited: the ancestor naming the campaign
 
     required_text = ("campaign", "work_item", "action", "kind", "source")
 
@@ -282,6 +283,7 @@ class SignalRecord(TandemRecord):
     detail: str = ""
     reminder: int = 0
     goal: GoalSummary | None = None
+    people: list[Person] = []  # orphan_work: whom it concerns, even once the reference that named them is gone
 
     required_text = ("campaign", "rule", "action")
 

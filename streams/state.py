@@ -43,6 +43,7 @@ class SignalSlot(TandemRecord):
     episode: int
     last_reminder_at: datetime | None = None
     escalations: int = 0
+    people: list[Person] = []  # orphan_work: the owners of the work naming the campaign, while it did
 
 
 class Suggestion(TandemRecord):

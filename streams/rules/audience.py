@@ -42,7 +42,7 @@ def signal_people(signal: SignalRecord) -> list[Person | None]:
     if goal is None:
         return []
     if signal.rule == "orphan_work":
-        return [item.owner for item in goal.items]
+        return list(signal.people) or [item.owner for item in goal.items]
     return [goal.owner, *_top_level_owners(goal)]
 
 

@@ -178,12 +178,16 @@ def evaluate(
     `ready`: both sources finished their first full sync. Until then nothing is judged and the answer is
     empty; callers must then skip `signals.transition` (an empty answer would close what is open).
     `hubspot_synced`: the HubSpot source finished a full sync; `orphan_work` is judged only then.
+    A canceled (or deleted) campaign's goal is judged by `canceled_work` alone: the schedule of a launch
+    that will not happen is no one's concern.
     """
     require_aware(now)
     if not ready:
         return {}
     found: dict[str, Finding] = {}
     for rule, check in CHECKS.items():
+        if facts.canceled and rule != "canceled_work":
+            continue
         if rule == "orphan_work" and not hubspot_synced:
             continue
         finding = check(view, facts, now, config)

@@ -21,6 +21,7 @@ from streams.records import (
     ItemBrief,
     LinkBrief,
     LinkEvent,
+    Person,
     Progress,
     SignalRecord,
     SuggestionBrief,
@@ -100,11 +101,20 @@ def _link_event(state: GoalState, entry: GoalItem, action: str, at: datetime) ->
         kind=entry.kind,
         source=entry.source,
         seen_at=at,
+        via=entry.via,
     )
 
 
 def apply_campaign(state: GoalState, snapshot: CampaignSnapshot) -> GoalState:
     return state.derive(campaign=snapshot)
+
+
+def arrival_links(before: GoalState, after: GoalState, at: datetime) -> list[LinkEvent]:
+    """The links that appear when HubSpot first has a campaign work already named: until then the work was
+    orphan work, linked to nothing."""
+    if before.campaign is not None or after.campaign is None:
+        return []
+    return [_link_event(after, entry, "added", at) for _, entry in sorted(after.items.items())]
 
 
 def apply_message(state: GoalState, message: GoalMessage, config: RuleConfig) -> tuple[GoalState, Effects]:
@@ -122,16 +132,21 @@ def apply_message(state: GoalState, message: GoalMessage, config: RuleConfig) ->
             linked_at=previous.linked_at if previous else at,
         )
         items = {**state.items, key: entry}
-        if previous is None or (previous.kind, previous.source) != (entry.kind, entry.source):
+        if state.campaign is None:
+            pass  # a campaign HubSpot does not have: orphan work, which links to nothing (yet)
+        elif previous is None or (previous.kind, previous.source) != (entry.kind, entry.source):
             if previous is not None:
                 effects.links.append(_link_event(state, previous, "removed", at))
             effects.links.append(_link_event(state, entry, "added", at))
+        elif previous.via != entry.via:  # the same link by another path (a story moved to another epic)
+            effects.links.append(_link_event(state, entry, "moved", at))
         suggestions = dict(state.suggestions)
         if key in suggestions and suggestions[key].state == "pending":
             del suggestions[key]  # linked now: nothing left to suggest
         state = state.derive(items=items, suggestions=suggestions, first_linked_at=state.first_linked_at or at)
     elif message.kind == "unlink" and key and key in state.items:
-        effects.links.append(_link_event(state, state.items[key], "removed", at))
+        if state.campaign is not None:
+            effects.links.append(_link_event(state, state.items[key], "removed", at))
         state = state.derive(items={k: v for k, v in state.items.items() if k != key})
     elif message.kind == "suggest" and key and message.score is not None:
         current = state.suggestions.get(key)
@@ -189,8 +204,9 @@ def _rebaseline(state: GoalState, at: datetime, requested_by: str | None, config
     return state.derive(baseline=size, baseline_set_at=at, rebaselines=[*state.rebaselines, record])
 
 
-def _slot(state: SignalState) -> SignalSlot:
+def _slot(state: SignalState, people: list[Person]) -> SignalSlot:
     return SignalSlot(
+        people=people,
         rule=state.rule,
         severity=state.severity,
         max_severity=state.max_severity,
@@ -199,6 +215,20 @@ def _slot(state: SignalState) -> SignalSlot:
         last_reminder_at=state.last_reminder_at,
         escalations=state.escalations,
     )
+
+
+def _concerned(state: GoalState, rule: str) -> list[Person]:
+    """Whom an `orphan_work` signal concerns: the owners of the work naming the campaign, or, once that work
+    no longer names it (the signal is closing), those it concerned while it did. Other rules: nobody apart."""
+    if rule != "orphan_work":
+        return []
+    owners = [
+        owner
+        for entry in state.items.values()
+        if not entry.item.deleted and (owner := entry.item.assignee or entry.item.project_lead) is not None
+    ]
+    slot = state.signals.get(rule)
+    return owners or (list(slot.people) if slot else [])
 
 
 def _signal_state(slot: SignalSlot) -> SignalState:
@@ -236,12 +266,15 @@ def evaluate(
     if ready:
         wanted = evaluate_rules(view, facts, now, config, ready=True, hubspot_synced=hubspot_synced)
         episodes = {rule: state.episodes.get(rule, 0) + 1 for rule in {*wanted, *open_before}}
-        open_after, events = transition(open_before, wanted, now, config, episodes)
+        open_after, events = transition(open_before, wanted, now, config, episodes, canceled=facts.canceled)
         new_episodes = dict(state.episodes)
         for event in events:
             if event.action == "opened":
                 new_episodes[event.rule] = event.episode
-        state = state.derive(signals={rule: _slot(s) for rule, s in open_after.items()}, episodes=new_episodes)
+        people = {rule: _concerned(state, rule) for rule in {*open_after, *open_before}}
+        state = state.derive(
+            signals={rule: _slot(s, people[rule]) for rule, s in open_after.items()}, episodes=new_episodes
+        )
     else:
         events = []
         open_after = open_before
@@ -265,6 +298,7 @@ def evaluate(
                 detail=event.detail,
                 reminder=event.index if event.action == "reminder" else 0,
                 goal=summary,
+                people=people[event.rule],
             )
         )
     if won:

@@ -80,9 +80,13 @@ def passed_down(state: ItemState, config: LinkingConfig) -> dict[str, str]:
 
 
 def with_snapshot(state: ItemState, snapshot: WorkItemSnapshot) -> ItemState:
-    """The state after a new snapshot; moving to another parent drops what the old parent passed down."""
+    """The state after a new snapshot.
+
+    Moving to another parent keeps what the old parent passed down until the new parent says what it
+    passes (it always answers a new child): a story moved between two epics of one campaign never stops
+    being linked to it, so its link keeps its age. Moving to no parent drops the inheritance at once."""
     desired_parent = None if snapshot.deleted else snapshot.parent
-    inherited = state.inherited if desired_parent == state.parent else {}
+    inherited = state.inherited if desired_parent is not None else {}
     return state.derive(snapshot=snapshot, inherited=inherited)
 
 

@@ -47,13 +47,17 @@ def transition(
     now: datetime,
     config: RuleConfig,
     next_episode: Callable[[str], int] | Mapping[str, int],
+    *,
+    canceled: bool = False,
 ) -> tuple[dict[str, SignalState], list[SignalEvent]]:
     """The open signals after this evaluation, and what happened to them.
 
     `wanted` is `drift.evaluate`'s answer. `next_episode(rule)` (or `next_episode[rule]`, default 1) is the
     episode number the next opening of that rule gets; callers count openings per (campaign, rule).
     While `missed_launch` is open, `schedule_risk` closes as `superseded` (no `resolved` alert) and stays
-    closed. Events come sorted by rule, then action (in the order of `model.ACTIONS`).
+    closed. When the campaign is `canceled`, every open signal but `canceled_work` closes as `superseded`:
+    nothing was resolved, the launch was called off. Events come sorted by rule, then action (in the order
+    of `model.ACTIONS`).
     """
     require_aware(now)
     episode_for = _episode_source(next_episode)
@@ -69,7 +73,14 @@ def transition(
         if rule not in wanted:
             if state is None:
                 continue
-            superseded = SUPERSEDED_BY.get(rule) in wanted
+            called_off = canceled and rule != "canceled_work"
+            superseded = called_off or SUPERSEDED_BY.get(rule) in wanted
+            if called_off:
+                detail = "The campaign was canceled."
+            elif superseded:
+                detail = f"Superseded by {SUPERSEDED_BY[rule]}."
+            else:
+                detail = "The condition no longer holds."
             events.append(
                 SignalEvent(
                     rule=rule,
@@ -77,7 +88,7 @@ def transition(
                     severity=state.severity,
                     at=now,
                     episode=state.episode,
-                    detail=f"Superseded by {SUPERSEDED_BY[rule]}." if superseded else "The condition no longer holds.",
+                    detail=detail,
                 )
             )
             continue

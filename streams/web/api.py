@@ -98,7 +98,7 @@ def portfolio() -> Portfolio:
 
 def goal_or_404(campaign: str) -> GoalSummary:
     goal = portfolio().goals.get(campaign)
-    if goal is None:
+    if goal is None or not goal.known:
         raise not_found(f"no goal for campaign {campaign!r}")
     return goal
 
@@ -153,7 +153,7 @@ def _goals_for(request: web.Request) -> list[GoalSummary]:
     campaign = request.query.get("campaign")
     if campaign:
         return [goal_or_404(campaign)]
-    return sorted(portfolio().goals.values(), key=lambda g: g.campaign)
+    return sorted(portfolio().known_goals(), key=lambda g: g.campaign)
 
 
 async def list_links(request: web.Request) -> web.Response:

@@ -163,7 +163,10 @@ async def portfolio_page(request: web.Request) -> web.Response:
         sort=sort,
         order=order,
         owners=[shapes.person(p) for p in portfolio.owners()],
-        unknown=[shapes.goal_row(goal) for goal in portfolio.unknown_campaign_work()],
+        unknown=[
+            {"campaign": goal.campaign, "work": [shapes.person_item(item) for item in goal.items]}
+            for goal in portfolio.unknown_campaign_work()
+        ],
         problem=problem,
         query=lambda **changes: _query(request, **changes),
     )
@@ -172,7 +175,7 @@ async def portfolio_page(request: web.Request) -> web.Response:
 async def goal_page(request: web.Request) -> web.Response:
     campaign = request.match_info["campaign"]
     goal = state.portfolio.goals.get(campaign)
-    if goal is None:
+    if goal is None or not goal.known:
         return render(request, "missing.html.j2", status=404, campaign=campaign)
     detail = shapes.goal_detail(state.portfolio, goal)
     chart = charts.burnup(state.portfolio.points(campaign), goal.launch, goal.forecast)

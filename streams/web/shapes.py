@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from connectors.notify.render import rule_texts
-from streams.records import DeadLetter, DeliveryOutcome, GoalSummary, HistoryPoint, Person, SourceHealth
+from streams.records import DeadLetter, DeliveryOutcome, GoalSummary, HistoryPoint, ItemBrief, Person, SourceHealth
 from streams.web.portfolio import Episode, Portfolio, Told, owners_of, progress_share
 
 
@@ -107,6 +107,11 @@ def told(t: Told) -> dict[str, Any]:
         "unreachable": [person(p) for p in t.unreachable],
         "deliveries": [delivery(unit, outcome) for unit, outcome in sorted(t.units.items())],
     }
+
+
+def person_item(item: ItemBrief) -> dict[str, Any]:
+    """A work item in brief: its key, summary, link into Jira and owner."""
+    return {"key": item.key, "summary": item.summary, "url": item.url, "owner": person(item.owner)}
 
 
 def goal_detail(portfolio: Portfolio, goal: GoalSummary) -> dict[str, Any]:
@@ -262,5 +267,5 @@ def health(portfolio: Portfolio, ready: bool, skipped: int) -> dict[str, Any]:
             "by_agent": dict(portfolio.dead_by_agent),
             "latest": [letter(d) for d in reversed(portfolio.latest_letters)],
         },
-        "read_model": {"ready": ready, "goals": len(portfolio.goals), "skipped": skipped},
+        "read_model": {"ready": ready, "goals": len(portfolio.known_goals()), "skipped": skipped},
     }

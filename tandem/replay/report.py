@@ -35,6 +35,7 @@ def links(goals: Iterable[GoalSummary]) -> list[dict[str, Any]]:
             "confidence": link.confidence,
         }
         for goal in goals
+        if goal.known  # work naming a campaign HubSpot does not have is orphan work, not a link
         for link in goal.links
     ]
     return sorted(rows, key=lambda row: (row["campaign"], row["work_item"]))
@@ -52,8 +53,8 @@ def suggestions(goals: Iterable[GoalSummary]) -> list[dict[str, Any]]:
 def goal_rows(goals: Iterable[GoalSummary]) -> list[dict[str, Any]]:
     rows = []
     for goal in sorted(goals, key=lambda g: g.campaign):
-        if not goal.links:
-            continue  # a campaign with suggestions only is no goal yet
+        if not goal.links or not goal.known:
+            continue  # a campaign with suggestions only is no goal yet; one HubSpot does not have is none
         progress = goal.progress
         rows.append(
             {

@@ -27,7 +27,9 @@ CHECKED = {
     "suggestions": None,
     "notifications": None,
     "leadership": None,
+    "goal-truths": None,
 }
+UNKNOWN_CAMPAIGNS = ("c9999999-9999-4999-8999-999999999999", "d8888888-8888-4888-8888-888888888888")
 
 
 def replay(name: str, bootstrap: str, report: Path) -> subprocess.CompletedProcess[str]:
@@ -62,6 +64,13 @@ def reports(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> d
 def test_the_replay_reports_what_the_scenario_expects(name: str, reports: dict[str, Any]) -> None:
     expect = yaml.safe_load((SCENARIOS / f"{name}.expect.yaml").read_text())
     assert check(expect, reports[name], CHECKED[name]) == []
+
+
+def test_work_naming_a_campaign_hubspot_never_had_makes_no_goal(reports: dict[str, Any]) -> None:
+    """goal-truths D: the reference is orphan_work and nothing else (the checker's goals are not an exact set)."""
+    report = reports["goal-truths"]
+    assert not {goal["campaign"] for goal in report["goals"]} & set(UNKNOWN_CAMPAIGNS)
+    assert not {link["campaign"] for link in report["links"]} & set(UNKNOWN_CAMPAIGNS)
 
 
 def test_a_replay_run_twice_gives_the_same_report(

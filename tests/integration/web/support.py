@@ -22,6 +22,7 @@ READER = "read-token-for-the-api-tests"
 T = datetime(2027, 1, 12, 10, tzinfo=UTC)
 SPRING = "0b6e1b6e-6f4e-4c43-9a77-1d2a3c4b5d6e"
 SUMMER = "5f0c9a54-7a42-4a9e-8d7e-0c1f2e3d4c5b"
+UNKNOWN = "c9999999-9999-4999-8999-999999999999"  # named by WEB-7's label; HubSpot has no such campaign
 MARIA = Person(id="101", email="maria@acme.test", name="Maria Lopez")
 TOM = Person(id="102", email="tom@acme.test", name="Tom Berg")
 IVAN = Person(id="u-1", email="ivan@acme.test", name="Ivan Petrov")
@@ -50,7 +51,8 @@ def item(key: str, summary: str, *, parent: str | None = None, done: bool = Fals
 
 async def feed(worker: Worker) -> None:
     """Two campaigns with work: Spring's epic is due after its launch (a date conflict), half done, and an
-    unlinked story reads like Spring's name (a suggestion); Summer's one story is open."""
+    unlinked story reads like Spring's name (a suggestion); Summer's one story is open; WEB-7 names a campaign
+    HubSpot does not have (orphan work)."""
     await produce(
         worker.bootstrap,
         worker.topic("campaigns"),
@@ -68,6 +70,7 @@ async def feed(worker: Worker) -> None:
             ("WEB-3", item("WEB-3", "Signup form", parent="WEB-1", size=3.0)),
             ("WEB-9", item("WEB-9", "Spring Launch 2027 press kit")),
             ("APP-1", item("APP-1", "Webinar registration")),
+            ("WEB-7", item("WEB-7", "Mystery banner", labels=[f"campaign-{UNKNOWN}"])),
         ],
     )
     await worker.wait_quiet()  # the join has settled: now the clock says both sources are synced

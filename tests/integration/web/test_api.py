@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.web.support import ADMIN, READER, SPRING, SUMMER, Web, feed
+from tests.integration.web.support import ADMIN, READER, SPRING, SUMMER, UNKNOWN, Web, feed
 from tests.worker_process import Worker
 
 pytestmark = pytest.mark.integration
@@ -105,13 +105,30 @@ def test_an_unknown_goal_is_a_404(web: Web) -> None:
     assert answer.status == 404 and answer.json["error"] == "not_found"
 
 
+def test_work_naming_a_campaign_hubspot_does_not_have_is_no_goal_and_no_link(web: Web) -> None:
+    assert web.get(f"/api/v1/goals/{UNKNOWN}").status == 404
+    assert web.get("/api/v1/links", work_item="WEB-7").json["items"] == []
+    assert UNKNOWN not in [row["campaign"] for row in web.get("/api/v1/goals").json["items"]]
+
+
+def test_the_dashboard_lists_work_naming_campaigns_hubspot_does_not_know_apart(web: Web) -> None:
+    answer = web.get("/")
+    page = answer.body.decode()
+    assert answer.status == 200, page[:500]
+    apart = page[page.index("campaigns HubSpot doesn") :]
+    assert UNKNOWN in apart and "WEB-7" in apart and "Mystery banner" in apart
+
+
 def test_a_goals_history_is_its_daily_points(web: Web) -> None:
     history = web.get(f"/api/v1/goals/{SPRING}/history").json
     assert history["campaign"] == SPRING and history["points"][-1]["day"] == "2027-01-12"
 
 
 def test_signals_list_open_ones_and_filter_by_campaign_and_state(web: Web) -> None:
-    assert [s["rule"] for s in web.get("/api/v1/signals", state="open").json["items"]] == ["date_conflict"]
+    open_now = web.get("/api/v1/signals", state="open").json["items"]
+    assert sorted((s["rule"], s["campaign"]) for s in open_now) == sorted(
+        [("date_conflict", SPRING), ("orphan_work", UNKNOWN)]
+    )
     assert web.get("/api/v1/signals", campaign=SUMMER).json["items"] == []
     assert web.get("/api/v1/signals", state="closed").json["total"] == 0
 

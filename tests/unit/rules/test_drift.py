@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from streams.rules.config import RuleConfig
 from streams.rules.model import GoalView
-from tests.unit.rules.builders import DAY, SECOND, T0, L, goal, item, judge
+from tests.unit.rules.builders import DAY, LAUNCH, SECOND, T0, L, goal, item, judge
 
 # --- schedule_risk ---------------------------------------------------------------------------------
 # A goal finishing 14 points in the last 14 days (1 point a day) with `remaining` points open: F = now + remaining.
@@ -334,6 +334,18 @@ def test_canceled_work_opens_when_the_campaign_is_canceled_with_open_leaves() ->
 
 def test_canceled_work_opens_when_the_campaign_was_deleted_with_open_leaves() -> None:
     assert "deleted" in judge(goal(item("S1"), deleted=True), T0)["canceled_work"][1]
+
+
+def test_a_canceled_goal_is_judged_by_canceled_work_alone() -> None:
+    """Its launch will not happen: a due date after it, a stall or a missed date concern no one."""
+    late = item("S1", due=LAUNCH + 30 * DAY)
+    view = goal(late, status="canceled", first_linked_at=T0 - 60 * DAY)
+    assert set(judge(view, L + 10 * DAY)) == {"canceled_work"}
+
+
+def test_an_uncanceled_goal_is_judged_afresh() -> None:
+    late = item("S1", due=LAUNCH + 30 * DAY)
+    assert "date_conflict" in judge(goal(late, status="planned"), T0)
 
 
 def test_canceled_work_stays_closed_when_every_leaf_is_done() -> None:

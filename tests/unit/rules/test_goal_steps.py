@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from streams.records import CampaignSnapshot, GoalMessage, Person, WorkItemSnapshot, identity
 from streams.rules.config import RuleConfig
-from streams.rules.goal_steps import apply_campaign, apply_message, evaluate
+from streams.rules.goal_steps import apply_campaign, apply_message, arrival_links, evaluate
 from streams.state import GoalState
 
 AT = datetime(2027, 1, 4, 9, tzinfo=UTC)
@@ -39,7 +39,14 @@ def item(key: str = "WEB-1", **fields: object) -> WorkItemSnapshot:
     return WorkItemSnapshot(**values)
 
 
-def link(key: str = "WEB-1", kind: str = "explicit", source: str = "label", at: datetime = AT, **fields: object):
+def link(
+    key: str = "WEB-1",
+    kind: str = "explicit",
+    source: str = "label",
+    at: datetime = AT,
+    via: str | None = None,
+    **fields: object,
+):
     return GoalMessage(
         kind="link",
         campaign=CAMPAIGN,
@@ -47,6 +54,7 @@ def link(key: str = "WEB-1", kind: str = "explicit", source: str = "label", at: 
         item=item(key, **fields),
         link_kind=kind,
         link_source=source,
+        via=via,
         seen_at=at,
     )
 
@@ -68,6 +76,40 @@ def test_a_link_changing_kind_is_removed_and_added_again() -> None:
     state, _ = apply_message(goal(), link(kind="inherited", source="parent"), CONFIG)
     _, effects = apply_message(state, link(), CONFIG)
     assert [(e.action, e.kind) for e in effects.links] == [("removed", "inherited"), ("added", "explicit")]
+
+
+def test_a_link_by_another_path_keeps_its_age_and_says_it_moved() -> None:
+    """A story moved between two epics of one campaign never stopped serving it: `stalled` must not see a
+    link made just now."""
+    state, _ = apply_message(goal(), link(kind="inherited", source="parent", via="WEB-1"), CONFIG)
+    moved = link(kind="inherited", source="parent", via="WEB-9", at=AT + timedelta(days=5))
+    state, effects = apply_message(state, moved, CONFIG)
+    assert [(e.action, e.via) for e in effects.links] == [("moved", "WEB-9")]
+    assert state.items["WEB-1"].linked_at == AT and state.items["WEB-1"].via == "WEB-9"
+
+
+def test_work_naming_a_campaign_hubspot_does_not_have_links_to_nothing() -> None:
+    """Until HubSpot has the campaign, the reference is orphan work: no link event, no goal on the dashboard."""
+    unknown = GoalState(campaign_id=CAMPAIGN)
+    state, effects = apply_message(unknown, link(), CONFIG)
+    assert effects.links == []
+    _, effects = apply_message(
+        state, GoalMessage(kind="unlink", campaign=CAMPAIGN, work_item="WEB-1", seen_at=AT), CONFIG
+    )
+    assert effects.links == []
+
+
+def test_the_links_appear_when_hubspot_first_has_the_campaign() -> None:
+    before, _ = apply_message(GoalState(campaign_id=CAMPAIGN), link(), CONFIG)
+    after = apply_campaign(before, campaign())
+    assert [(e.work_item, e.action) for e in arrival_links(before, after, AT)] == [("WEB-1", "added")]
+    assert arrival_links(after, apply_campaign(after, campaign(name="Renamed")), AT) == []
+
+
+def test_a_goal_without_its_campaign_is_marked_unknown() -> None:
+    state, _ = apply_message(GoalState(campaign_id=CAMPAIGN), link(), CONFIG)
+    _, effects = evaluate(state, AT, CONFIG, ready=True, hubspot_synced=True)
+    assert effects.summary is not None and not effects.summary.known
 
 
 def test_the_first_link_time_is_kept_across_updates() -> None:
@@ -154,3 +196,22 @@ def test_a_win_is_announced_once_when_everything_is_done_before_launch() -> None
 def test_a_person_is_one_identity_across_tools_by_email() -> None:
     assert identity(Person(id="101", email="Maria@Acme.test")) == identity(Person(id="u-7", email="maria@acme.test"))
     assert identity(Person(id="u-3")) == "u-3"
+
+
+def test_the_owner_told_of_orphan_work_hears_it_resolved_once_the_label_is_gone() -> None:
+    """The signal closes because the reference went: the work item then names no campaign, yet its owner,
+    who had the opened notice and the reminders, is the one to tell."""
+    from streams.rules.audience import notification_for
+    from tandem.people import Directory
+
+    state, _ = apply_message(GoalState(campaign_id=CAMPAIGN), link(), CONFIG)
+    state, opened = evaluate(state, AT, CONFIG, ready=True, hubspot_synced=True)
+    assert [(s.rule, s.action) for s in opened.signals] == [("orphan_work", "opened")]
+    unlink = GoalMessage(kind="unlink", campaign=CAMPAIGN, work_item="WEB-1", seen_at=AT + timedelta(days=1))
+    state, _ = apply_message(state, unlink, CONFIG)
+    _, closed = evaluate(state, AT + timedelta(days=1), CONFIG, ready=True, hubspot_synced=True)
+    (signal,) = closed.signals
+    assert (signal.rule, signal.action) == ("orphan_work", "closed")
+    notification = notification_for(signal, Directory())
+    assert notification is not None and notification.kind == "resolved"
+    assert [p.email for p in notification.recipients] == ["ivan@acme.test"]

@@ -37,18 +37,43 @@ def test_an_item_registers_with_its_parent() -> None:
     assert [(m.kind, m.target, m.child) for m in out.items] == [("child_added", "WEB-1", "WEB-2")]
 
 
-def test_moving_to_another_parent_leaves_the_old_one_and_drops_what_it_inherited() -> None:
-    state = ItemState(
+def child_of_web1() -> ItemState:
+    return ItemState(
         key="WEB-2",
         snapshot=snapshot(parent="WEB-1"),
         parent="WEB-1",
         inherited={"c1": "WEB-1"},
         announced={"c1": "inherited parent WEB-1"},
     )
-    state, out = step(state, snapshot(parent="WEB-9", source_updated_at=AT.replace(hour=10)))
+
+
+def test_moving_to_another_parent_leaves_the_old_one_and_keeps_its_links_until_the_new_one_answers() -> None:
+    """The new parent may serve the same campaign: unlinking now would restart the link's age."""
+    state, out = step(child_of_web1(), snapshot(parent="WEB-9", source_updated_at=AT.replace(hour=10)))
     assert [(m.kind, m.target) for m in out.items] == [("child_removed", "WEB-1"), ("child_added", "WEB-9")]
+    assert "unlink" not in [m.kind for m in out.goals]
+    assert state.inherited == {"c1": "WEB-1"} and state.parent == "WEB-9"
+
+
+def test_a_story_moved_to_another_epic_of_the_same_campaign_stays_linked_by_the_new_path() -> None:
+    state, _ = step(child_of_web1(), snapshot(parent="WEB-9", source_updated_at=AT.replace(hour=10)))
+    answer = ItemMessage(kind="inherit", target="WEB-2", sender="WEB-9", campaigns={"c1": "WEB-9"}, seen_at=AT)
+    state, out = step(state, answer)
+    assert [(m.kind, m.campaign, m.via) for m in out.goals] == [("link", "c1", "WEB-9")]
+    assert state.announced == {"c1": "inherited parent WEB-9"}
+
+
+def test_a_story_moved_to_an_epic_of_another_campaign_leaves_the_first_once_the_epic_answers() -> None:
+    state, _ = step(child_of_web1(), snapshot(parent="WEB-9", source_updated_at=AT.replace(hour=10)))
+    answer = ItemMessage(kind="inherit", target="WEB-2", sender="WEB-9", campaigns={"c2": "WEB-9"}, seen_at=AT)
+    state, out = step(state, answer)
+    assert [(m.kind, m.campaign) for m in out.goals] == [("link", "c2"), ("unlink", "c1")]
+
+
+def test_moving_to_no_parent_drops_what_it_inherited_at_once() -> None:
+    state, out = step(child_of_web1(), snapshot(parent=None, source_updated_at=AT.replace(hour=10)))
     assert [(m.kind, m.campaign) for m in out.goals] == [("unlink", "c1")]
-    assert state.inherited == {} and state.parent == "WEB-9"
+    assert state.inherited == {} and state.parent is None
 
 
 def test_a_new_child_receives_what_its_parent_passes_down() -> None:

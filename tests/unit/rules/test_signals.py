@@ -196,3 +196,17 @@ def test_reminder_period_counts_whole_periods_since_opening() -> None:
     assert reminder_period(T0, T0 + 3 * DAY - SECOND, CONFIG) == 0
     assert reminder_period(T0, T0 + 3 * DAY, CONFIG) == 1
     assert reminder_period(T0, T0 - DAY, CONFIG) == 0
+
+
+def test_a_canceled_campaigns_other_signals_close_as_superseded_without_a_resolved_notice() -> None:
+    open_signals = {"stalled": state("stalled"), "date_conflict": state("date_conflict")}
+    wanted = {"canceled_work": ("warning", "still building")}
+    after, events = transition(open_signals, wanted, T0 + DAY, CONFIG, {}, canceled=True)
+    assert set(after) == {"canceled_work"}
+    assert actions(events) == [("canceled_work", "opened"), ("date_conflict", "superseded"), ("stalled", "superseded")]
+    assert {e.detail for e in events if e.action == "superseded"} == {"The campaign was canceled."}
+
+
+def test_a_canceled_campaigns_own_canceled_work_closes_as_resolved() -> None:
+    _, events = transition({"canceled_work": state("canceled_work")}, {}, T0 + DAY, CONFIG, {}, canceled=True)
+    assert actions(events) == [("canceled_work", "closed")]

@@ -107,3 +107,17 @@ def test_notifications_at_the_same_time_are_ordered_by_recipient() -> None:
     digest = {"kind": "digest", "channel": "email", "at": "2027-01-11T09:00:00Z"}
     report = build_report("s", {}, [], [], [digest | {"to": ["maria@acme.test"]}, digest | {"to": ["ivan@acme.test"]}])
     assert [n["to"] for n in report["notifications"]] == [["ivan@acme.test"], ["maria@acme.test"]]
+
+
+def test_work_naming_a_campaign_hubspot_does_not_have_is_neither_a_link_nor_a_goal() -> None:
+    orphan = GoalSummary(
+        campaign="c9",
+        name="",
+        status="on_track",
+        as_of=T,
+        known=False,
+        progress=Progress(items_done=0, items_total=1, size_done=0.0, size_total=1.0),
+        links=[LinkBrief(work_item="WEB-9", kind="explicit", source="label", seen_at=T)],
+    )
+    report = build_report("s", {"c9": orphan}, [], [])
+    assert report["links"] == [] and report["goals"] == []
