@@ -242,6 +242,36 @@ class ItemBrief(TandemRecord):
     status: str | None = None  # the item's own status name in Jira
 
 
+class Odds(TandemRecord):
+    """A goal's Monte Carlo forecast (docs/rules.md, *forecast with odds*): the completion day at P50, P85
+    (the commitment line) and P95, the chance of being done before the launch date, and the same in words.
+    Dates are YYYY-MM-DD; None beyond the simulated horizon or when `never`. `key`: the inputs it came from
+    (recomputed only when they change)."""
+
+    key: str
+    words: str
+    horizon: str  # the last day simulated
+    p50: str | None = None
+    p85: str | None = None
+    p95: str | None = None
+    on_time: float | None = None  # 0-1; None without a launch date
+    never: bool = False  # work remains and nothing was finished in the window
+    done: bool = False  # nothing remains
+
+    def shown(self) -> dict[str, Any]:
+        """The odds as reports and the API show them (no cache key)."""
+        return {
+            "p50": self.p50,
+            "p85": self.p85,
+            "p95": self.p95,
+            "on_time": self.on_time,
+            "never": self.never,
+            "done": self.done,
+            "horizon": self.horizon,
+            "words": self.words,
+        }
+
+
 class GoalSummary(TandemRecord):
     """The shared goal of a campaign as of `as_of` (key: campaign id, topic `goals`, latest wins)."""
 
@@ -255,7 +285,8 @@ class GoalSummary(TandemRecord):
     campaign_url: str | None = None
     owner: Person | None = None
     progress: Progress | None = None
-    forecast: str | None = None  # YYYY-MM-DD, or "never"
+    forecast: str | None = None  # YYYY-MM-DD, or "never": the linear forecast
+    odds: Odds | None = None  # the forecast with odds
     baseline: float | None = None
     baseline_set_at: datetime | None = None
     first_linked_at: datetime | None = None

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from streams.records import CampaignSnapshot, GoalSummary, Person, PortfolioGoal, TandemRecord, WorkItemSnapshot
+from streams.records import (
+    CampaignSnapshot,
+    GoalSummary,
+    Odds,
+    Person,
+    PortfolioGoal,
+    TandemRecord,
+    WorkItemSnapshot,
+)
 
 
 class ItemState(TandemRecord):
@@ -91,6 +99,7 @@ class GoalState(TandemRecord):
     shown: bool = False  # a summary of this goal is on the `goals` topic
     sync: SyncMemory | None = None  # what the background sync commanded for this goal
     leaders: list[str] = []  # leader keys told of this goal (for the leadership digest)
+    odds: Odds | None = None  # the last forecast with odds, kept until its inputs change
 
     required_text = ("campaign_id",)
 
@@ -113,6 +122,8 @@ class GoalBrief(TandemRecord):
     items_done: int = 0
     items_total: int = 0
     forecast: str | None = None
+    likely_by: str | None = None  # the forecast with odds' 85 % date
+    on_time: float | None = None  # and its chance of being done before launch
     open_signals: list[str] = []
 
 

@@ -104,3 +104,5 @@ def show(campaign: str | None, as_json: bool) -> None:
             f"  status {goal.status}; launch {goal.launch or '-'}; {done}; forecast {goal.forecast or '-'}; "
             f"baseline {goal.baseline if goal.baseline is not None else '-'}; open signals: {signals}"
         )
+        if goal.odds is not None:
+            click.echo(f"  {goal.odds.words}")

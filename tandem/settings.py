@@ -354,6 +354,14 @@ class Settings(BaseSettings):
     buffer_days: int = Field(default=2, ge=0, le=365)
     """`schedule_risk` warns when the forecast is later than this many days before launch."""
 
+    schedule_risk_basis: Literal["linear", "p85"] = "linear"
+    """What `schedule_risk` judges: `linear` (the straight-line forecast) or `p85` (warning when the 85 % date
+    of the forecast with odds leaves less than the buffer before launch, critical when its 50 % date is
+    after it)."""
+
+    forecast_runs: int = Field(default=10_000, ge=100, le=1_000_000)
+    """Simulated futures per forecast with odds (Monte Carlo over the velocity window's days)."""
+
     scope_creep_pct: float = Field(default=20.0, gt=0, le=1000)
     """`scope_creep` warns above baseline + this percent of it, and is critical above twice that."""
 

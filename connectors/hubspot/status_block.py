@@ -32,10 +32,14 @@ def checksum(text: str) -> str:
 
 
 def status_line(values: dict[str, str]) -> str:
-    """One line: `Engineering at risk: 3 of 8 items done (12 of 30 points); forecast 10 Mar 2027.`"""
+    """One line: `Engineering at risk: 3 of 8 items done (12 of 30 points). About a 30 % chance of being
+    ready for the 15 Mar 2027 launch; 85 % likely by 20 Mar 2027.` (the forecast with odds, in `odds`), or,
+    without odds, `…; forecast 10 Mar 2027.` (the straight line)."""
     status = values.get("status", "").replace("_", " ") or "no status"
     done = f"{values.get('items_done', '0')} of {values.get('items_total', '0')} items done"
     points = f" ({values.get('size_done', '0')} of {values.get('size_total', '0')} points)"
+    if values.get("odds"):
+        return f"Engineering {status}: {done}{points}. {values['odds']}"
     forecast = values.get("forecast", "")
     if forecast == "never":
         outlook = "no work finished in the last weeks, so no forecast"

@@ -56,6 +56,17 @@ def _progress(goal: GoalSummary | None) -> str:
     return f"{p.items_done} of {p.items_total} items done" + (f" ({size})" if size else "")
 
 
+def outlook(goal: GoalSummary | None) -> str:
+    """When the work is likely done: the forecast with odds in words, else the straight-line date."""
+    if goal is None:
+        return ""
+    if goal.odds is not None:
+        return goal.odds.words
+    if goal.forecast == "never":
+        return "No work finished recently, so no forecast yet."
+    return f"Forecast {goal.forecast}." if goal.forecast else ""
+
+
 def headline(n: Notification) -> str:
     name = (n.goal.name if n.goal and n.goal.name else None) or n.campaign or ""
     if n.kind == "win":
@@ -91,6 +102,7 @@ def render(n: Notification, dashboard_url: str | None = None) -> Rendered:
         "rule": rule_texts().get(n.rule or "", {"launch": "", "work": "", "title": ""}),
         "items": goal.items if goal else [],
         "progress": _progress if n.kind == "digest" else _progress(goal),
+        "outlook": outlook if n.kind == "digest" else outlook(goal),
         "contributors": _names(n.contributors),
         "dashboard": dashboard_url,
     }

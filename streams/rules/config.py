@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:
@@ -37,12 +37,18 @@ class RuleConfig:
     digest_day: int = 0  # Monday, as `date.weekday()` counts
     digest_hour: int = 9
     timezone: str = "UTC"
+    schedule_risk_basis: Literal["linear", "p85"] = "linear"
+    forecast_runs: int = 10_000
 
     def __post_init__(self) -> None:
         for name in ("canceled_statuses", "live_statuses", "completed_statuses"):
             object.__setattr__(self, name, _lowered(getattr(self, name)))
         if self.velocity_window_days <= 0:
             raise ValueError(f"velocity_window_days must be positive, got {self.velocity_window_days}")
+        if self.schedule_risk_basis not in ("linear", "p85"):
+            raise ValueError(f"schedule_risk_basis must be linear or p85, got {self.schedule_risk_basis!r}")
+        if self.forecast_runs < 1:
+            raise ValueError(f"forecast_runs must be positive, got {self.forecast_runs}")
         if self.remind_days <= 0:
             raise ValueError(f"remind_days must be positive, got {self.remind_days}")
         if not 0 <= self.digest_day <= 6:
@@ -88,4 +94,6 @@ class RuleConfig:
             digest_day=WEEKDAYS.index(settings.digest_day),
             digest_hour=settings.digest_hour,
             timezone=settings.timezone,
+            schedule_risk_basis=settings.schedule_risk_basis,
+            forecast_runs=settings.forecast_runs,
         )

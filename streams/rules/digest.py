@@ -3,12 +3,13 @@ the owner's last digest — as pure functions."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from streams.records import GoalSummary, Notification, Person, identity
 from streams.rules.alerts import digest_due, digest_key, digest_week
 from streams.rules.audience import audience
 from streams.rules.config import RuleConfig
+from streams.rules.forecast import spoken_date, whole_percent
 from streams.state import GoalBrief, OwnerState
 from tandem.people import Directory
 
@@ -27,8 +28,18 @@ def brief(goal: GoalSummary) -> GoalBrief:
         items_done=progress.items_done if progress else 0,
         items_total=progress.items_total if progress else 0,
         forecast=goal.forecast,
+        likely_by=goal.odds.p85 if goal.odds else None,
+        on_time=goal.odds.on_time if goal.odds else None,
         open_signals=sorted(goal.open_signals),
     )
+
+
+def _day(value: str | None) -> str:
+    return spoken_date(date.fromisoformat(value)) if value else "—"
+
+
+def _percent(chance: float | None) -> str:
+    return "—" if chance is None else f"{whole_percent(chance)} %"
 
 
 def _words(status: str) -> str:
@@ -49,7 +60,14 @@ def changes(last: dict[str, GoalBrief], goals: dict[str, GoalSummary]) -> list[s
             found.append(
                 f"{now.name}: {before.items_done}/{before.items_total} → {now.items_done}/{now.items_total} items done"
             )
-        if now.forecast != before.forecast:
+        if now.likely_by is not None or before.likely_by is not None:
+            if now.likely_by != before.likely_by:
+                found.append(f"{now.name}: 85 % likely by {_day(before.likely_by)} → {_day(now.likely_by)}")
+            if _percent(now.on_time) != _percent(before.on_time):
+                found.append(
+                    f"{now.name}: chance of being ready for launch {_percent(before.on_time)} → {_percent(now.on_time)}"
+                )
+        elif now.forecast != before.forecast:
             found.append(f"{now.name}: forecast {before.forecast or '—'} → {now.forecast or '—'}")
         for rule in sorted(set(now.open_signals) - set(before.open_signals)):
             found.append(f"{now.name}: {rule.replace('_', ' ')} opened")

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from streams.rules.config import RuleConfig
+from streams.rules.forecast import plain_words, schedule_risk_by_p85
 from streams.rules.goals import require_aware
 from streams.rules.model import GoalFacts, GoalView, Severity
 
@@ -55,17 +56,26 @@ def schedule_risk(view: GoalView, facts: GoalFacts, now: datetime, config: RuleC
             f"Nothing was finished in the last {config.velocity_window_days} days, so the {open_work} have no "
             f"finish date in sight; launch is {launch.date().isoformat()}."
         )
+    odds = facts.odds
+    if config.schedule_risk_basis == "p85" and odds is not None:
+        severity = schedule_risk_by_p85(odds, launch.date(), config.buffer_days)
+        if severity is None:
+            return None
+        words = plain_words(odds, launch.date(), config.velocity_window_days)
+        return severity, f"{words} At the current pace ({pace}), {open_work}."
     forecast = facts.forecast
     if forecast is None or not forecast > launch - timedelta(days=config.buffer_days):
         return None
     when = f"the forecast finish {forecast.date().isoformat()}"
+    odds_words = "" if odds is None else " " + plain_words(odds, launch.date(), config.velocity_window_days)
     if forecast > launch:
         return "critical", (
-            f"At the current pace ({pace}) {when} is after the launch on {launch.date().isoformat()}; {open_work}."
+            f"At the current pace ({pace}) {when} is after the launch on {launch.date().isoformat()}; "
+            f"{open_work}.{odds_words}"
         )
     return "warning", (
         f"At the current pace ({pace}) {when} leaves less than {config.buffer_days} days before the launch on "
-        f"{launch.date().isoformat()}; {open_work}."
+        f"{launch.date().isoformat()}; {open_work}.{odds_words}"
     )
 
 

@@ -9,7 +9,7 @@ win records to publish and the goal summary when it changed.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import cast
 
@@ -21,6 +21,7 @@ from streams.records import (
     ItemBrief,
     LinkBrief,
     LinkEvent,
+    Odds,
     Person,
     Progress,
     SignalRecord,
@@ -31,7 +32,8 @@ from streams.records import (
 from streams.rules.alerts import win_due
 from streams.rules.config import RuleConfig
 from streams.rules.drift import evaluate as evaluate_rules
-from streams.rules.goals import baseline_due, goal_facts, goal_status, item_is_done
+from streams.rules.forecast import Forecast, daily_throughput, forecast_key, forecast_seed, monte_carlo, plain_words
+from streams.rules.goals import baseline_due, goal_facts, goal_status, item_is_done, item_size
 from streams.rules.model import CampaignView, GoalFacts, GoalView, ItemView, Severity, SignalState
 from streams.rules.signals import transition
 from streams.rules.sync import SyncConfig, plan
@@ -243,6 +245,80 @@ def _signal_state(slot: SignalSlot) -> SignalState:
     )
 
 
+def forecast_odds(state: GoalState, view: GoalView, facts: GoalFacts, now: datetime, config: RuleConfig) -> Odds | None:
+    """The goal's forecast with odds at `now`: the one kept in `state` while its inputs are unchanged (a leaf
+    done or reopened, a size, the day, the launch date, the number of runs), else a new simulation. None for
+    a goal without leaves, a canceled one, or one HubSpot does not have."""
+    campaign = view.campaign
+    if not campaign.known or facts.canceled or not facts.leaves:
+        return None
+    done = [
+        (item.done_at, item_size(item.size, config))
+        for key in facts.leaves
+        if (item := view.items[key]).done and item.done_at is not None
+    ]
+    samples = daily_throughput(done, now, config.velocity_window_days)
+    today = now.date()
+    key = f"{forecast_key(samples, facts.remaining, today, campaign.launch)}-{config.forecast_runs}"
+    if state.odds is not None and state.odds.key == key:
+        return state.odds
+    seed = forecast_seed(state.campaign_id, samples, facts.remaining, today)
+    found = monte_carlo(
+        samples,
+        facts.remaining,
+        today,
+        campaign.launch,
+        runs=config.forecast_runs,
+        seed=seed,
+    )
+    kept = state.odds
+    unsimulated = found.done or found.never  # all done, or nothing finished lately: nothing to simulate
+    if (
+        unsimulated
+        and kept is not None
+        and (found.done, found.never, found.on_time) == (kept.done, kept.never, kept.on_time)
+    ):
+        return kept  # as before: only the day moved
+    return Odds(
+        key=key,
+        words=plain_words(found, campaign.launch, config.velocity_window_days),
+        horizon=found.horizon.isoformat(),
+        p50=_iso(found.p50),
+        p85=_iso(found.p85),
+        p95=_iso(found.p95),
+        on_time=found.on_time,
+        never=found.never,
+        done=found.done,
+    )
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def as_forecast(odds: Odds) -> Forecast:
+    """The kept odds as the forecast rules read them."""
+    return Forecast(
+        p50=_date(odds.p50),
+        p85=_date(odds.p85),
+        p95=_date(odds.p95),
+        on_time=odds.on_time,
+        never=odds.never,
+        done=odds.done,
+        key=odds.key,
+        horizon=date.fromisoformat(odds.horizon),
+    )
+
+
+def _with_odds(
+    state: GoalState, view: GoalView, facts: GoalFacts, now: datetime, config: RuleConfig
+) -> tuple[GoalState, GoalFacts]:
+    odds = forecast_odds(state, view, facts, now, config)
+    if odds != state.odds:
+        state = state.derive(odds=odds)
+    return state, replace(facts, odds=None if odds is None else as_forecast(odds))
+
+
 def evaluate(
     state: GoalState,
     now: datetime,
@@ -256,7 +332,7 @@ def evaluate(
     background sync's commands for what changed."""
     effects = Effects()
     view = goal_view(state)
-    facts = goal_facts(view, now, config)
+    state, facts = _with_odds(state, view, goal_facts(view, now, config), now, config)
     if state.baseline is None:
         due = baseline_due(view, now, config)
         if due is not None:
@@ -411,6 +487,7 @@ def goal_summary(state: GoalState, view: GoalView, facts: GoalFacts, status: str
             size_total=progress.size_total,
         ),
         forecast=forecast,
+        odds=state.odds,
         baseline=state.baseline,
         baseline_set_at=state.baseline_set_at,
         first_linked_at=state.first_linked_at,

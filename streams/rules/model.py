@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from streams.rules.forecast import Forecast
 
 Severity = Literal["warning", "critical"]
 GoalStatus = Literal["canceled", "done", "off_track", "at_risk", "on_track"]
@@ -85,6 +88,7 @@ class GoalFacts:
     open_containers: frozenset[str]  # containers with an open leaf under them
     canceled: bool  # campaign status is a canceled one, or the campaign was deleted
     live: bool  # campaign status is a live one
+    odds: Forecast | None = None  # the forecast with odds (Monte Carlo), when the goal has open or done leaves
 
 
 @dataclass(frozen=True)

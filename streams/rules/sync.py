@@ -83,6 +83,7 @@ def status_values(goal: GoalSummary, config: SyncConfig) -> dict[str, str]:
         "size_done": f"{progress.size_done:g}" if progress else "0",
         "size_total": f"{progress.size_total:g}" if progress else "0",
         "forecast": goal.forecast or "",
+        "odds": goal.odds.words if goal.odds else "",
         "launch": goal.launch or "",
         "open_signals": ",".join(sorted(goal.open_signals)),
     }

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from streams.records import HistoryPoint
+from streams.records import HistoryPoint, Odds
 from streams.web.portfolio import STATUSES
 
 COLORS = {
@@ -28,6 +28,15 @@ MAX_DAYS = 400
 
 
 @dataclass(frozen=True)
+class Band:
+    """The forecast with odds on the chart: the day indexes of its P50, P85 and P95 (None: beyond the chart)."""
+
+    p50: int | None
+    p85: int | None
+    p95: int | None
+
+
+@dataclass(frozen=True)
 class Burnup:
     """Day by day: work done and total size (carried forward over days without a point), the baseline, the
     launch day's index, and the forecast's straight line from today's done to the total on the forecast day."""
@@ -39,6 +48,7 @@ class Burnup:
     projection: list[float | None]
     launch_index: int | None
     today_index: int | None
+    band: Band | None = None
 
     def chart(self) -> dict[str, Any]:
         return {
@@ -51,6 +61,9 @@ class Burnup:
             },
             "launch": self.launch_index,
             "today": self.today_index,
+            "band": None
+            if self.band is None
+            else {"from": self.band.p50, "to": self.band.p95, "likely": self.band.p85},
         }
 
     def rows(self) -> list[dict[str, Any]]:
@@ -71,13 +84,17 @@ def _day(text: str | None) -> date | None:
         return None
 
 
-def burnup(points: list[HistoryPoint], launch: str | None, forecast: str | None) -> Burnup | None:
-    """The burn-up of a goal's points (oldest first); None without any point."""
+def burnup(
+    points: list[HistoryPoint], launch: str | None, forecast: str | None, odds: Odds | None = None
+) -> Burnup | None:
+    """The burn-up of a goal's points (oldest first), with the straight-line forecast and the band of the
+    forecast with odds (P50 to P95, P85 marked); None without any point."""
     if not points:
         return None
     first, last = date.fromisoformat(points[0].day), date.fromisoformat(points[-1].day)
     launch_day, forecast_day = _day(launch), _day(forecast)
-    end = max(d for d in (last, launch_day, forecast_day) if d is not None)
+    odds_days = [_day(odds.p50), _day(odds.p85), _day(odds.p95)] if odds and not odds.done else [None] * 3
+    end = max(d for d in (last, launch_day, forecast_day, *odds_days) if d is not None)
     end = min(end, first + timedelta(days=MAX_DAYS))
     by_day = {p.day: p for p in points}
     days, done, total, baseline = [], [], [], []
@@ -101,8 +118,16 @@ def burnup(points: list[HistoryPoint], launch: str | None, forecast: str | None)
         for index in range(today, target + 1):
             share = (index - today) / span
             projection[index] = round(latest.size_done + share * (latest.size_total - latest.size_done), 2)
-    launch_index = days.index(launch_day.isoformat()) if launch_day and launch_day.isoformat() in days else None
-    return Burnup(days, done, total, baseline, projection, launch_index, today)
+    positions = {text: position for position, text in enumerate(days)}
+
+    def at(day: date | None) -> int | None:
+        return None if day is None else positions.get(day.isoformat())
+
+    band = None
+    if odds_days[0] is not None:
+        p50, p85, p95 = (at(d) for d in odds_days)
+        band = Band(p50, p85, len(days) - 1 if p95 is None else p95)  # P95 past the chart: to its end
+    return Burnup(days, done, total, baseline, projection, at(launch_day), today, band)
 
 
 def trend_chart(trend: list[tuple[str, dict[str, int]]]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from streams.app import settings
+from streams.rules.forecast import whole_percent
 from streams.web import charts, shapes
 from streams.web.api import BadRequest, goal_filter, paging, pending_suggestion, send_command
 from streams.web.auth import Gate, access_of, safe_next
@@ -64,7 +65,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(day=_day, when=_when, points=_points, tojson_script=_json_script)
+    env.filters.update(day=_day, when=_when, points=_points, percent=whole_percent, tojson_script=_json_script)
     env.globals.update(labels=charts.LABELS, colors=charts.COLORS, statuses=STATUSES, explanation=shapes.explanation)
     return env
 
@@ -178,7 +179,7 @@ async def goal_page(request: web.Request) -> web.Response:
     if goal is None or not goal.known:
         return render(request, "missing.html.j2", status=404, campaign=campaign)
     detail = shapes.goal_detail(state.portfolio, goal)
-    chart = charts.burnup(state.portfolio.points(campaign), goal.launch, goal.forecast)
+    chart = charts.burnup(state.portfolio.points(campaign), goal.launch, goal.forecast, goal.odds)
     return render(
         request,
         "goal.html.j2",

@@ -124,6 +124,14 @@ def progress_share(goal: GoalSummary) -> float:
     return progress.size_done / progress.size_total
 
 
+def _likely_by(goal: GoalSummary) -> str | None:
+    """The day a goal is 85 % likely done (the straight line without odds); far off when there is none."""
+    odds = goal.odds
+    if odds is not None:
+        return "9999-12-30" if odds.never or odds.p85 is None else odds.p85
+    return "9999-12-30" if goal.forecast == "never" else goal.forecast
+
+
 def _sort_key(sort: str) -> Any:
     far = "9999-12-31"
     keys = {
@@ -131,7 +139,7 @@ def _sort_key(sort: str) -> Any:
         "launch": lambda g: (g.launch or far, g.name.lower()),
         "name": lambda g: (g.name.lower(), g.campaign),
         "progress": lambda g: (progress_share(g), g.name.lower()),
-        "forecast": lambda g: ("9999-12-30" if g.forecast == "never" else g.forecast or far, g.name.lower()),
+        "forecast": lambda g: (_likely_by(g) or far, g.name.lower()),
     }
     return keys[sort]
 

@@ -44,6 +44,7 @@ def goal_row(goal: GoalSummary) -> dict[str, Any]:
             "share": round(progress_share(goal), 4),
         },
         "forecast": goal.forecast,
+        "odds": goal.odds.shown() if goal.odds else None,
         "baseline": goal.baseline,
         "open_signals": dict(goal.open_signals),
         "as_of": when(goal.as_of),

@@ -68,6 +68,7 @@ def goal_rows(goals: Iterable[GoalSummary]) -> list[dict[str, Any]]:
                     "size_total": _number(progress.size_total) if progress else 0,
                 },
                 "forecast": goal.forecast,
+                "odds": goal.odds.shown() if goal.odds else None,
                 "baseline": _number(goal.baseline) if goal.baseline is not None else None,
             }
         )

@@ -385,7 +385,7 @@ def test_a_read_only_login_sees_no_confirm_button_and_may_not_post_the_confirm_f
 def test_confirming_the_pending_suggestion_links_the_issue_to_the_goal(demo: Demo, pages: Pages) -> None:
     page = logged_in(pages, demo.admin, f"/goals/{SUMMER}")
     suggestion = page.locator("#suggestions li", has_text=SUGGESTED)
-    expect(suggestion).to_contain_text("similarity 100 %")
+    expect(suggestion).to_contain_text("reads 100 % like the campaign's name")
     assert SUGGESTED not in work_section(page)
     shoot(page, "goal-suggestion", both=True)
 

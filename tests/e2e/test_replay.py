@@ -28,6 +28,7 @@ CHECKED = {
     "notifications": None,
     "leadership": None,
     "goal-truths": None,
+    "forecast-odds": None,
 }
 UNKNOWN_CAMPAIGNS = ("c9999999-9999-4999-8999-999999999999", "d8888888-8888-4888-8888-888888888888")
 
@@ -71,6 +72,15 @@ def test_work_naming_a_campaign_hubspot_never_had_makes_no_goal(reports: dict[st
     report = reports["goal-truths"]
     assert not {goal["campaign"] for goal in report["goals"]} & set(UNKNOWN_CAMPAIGNS)
     assert not {link["campaign"] for link in report["links"]} & set(UNKNOWN_CAMPAIGNS)
+
+
+def test_the_odds_behind_a_p85_warning_are_consistent(reports: dict[str, Any]) -> None:
+    """forecast-odds P: the straight line is well inside the buffer, the simulation's 85 % date is not."""
+    (goal,) = [g for g in reports["forecast-odds"]["goals"] if g["campaign"].startswith("a5")]
+    odds = goal["odds"]
+    assert odds["p50"] <= odds["p85"] <= odds["p95"]
+    assert goal["forecast"] < "2027-02-03" <= odds["p85"] and odds["p50"] < "2027-02-05"
+    assert 0 < odds["on_time"] < 1 and odds["words"].startswith("About a ")
 
 
 def test_a_replay_run_twice_gives_the_same_report(

@@ -38,6 +38,26 @@
     },
   };
 
+  // The forecast with odds: a shaded band from its P50 to its P95 day, behind the lines.
+  const band = {
+    id: "tandemBand",
+    beforeDatasetsDraw(chart, _args, options) {
+      const range = options.range;
+      if (!range || range.from === null || range.from === undefined) return;
+      const { ctx, chartArea, scales } = chart;
+      const left = scales.x.getPixelForValue(range.from);
+      const right = scales.x.getPixelForValue(range.to);
+      ctx.save();
+      ctx.fillStyle = "rgba(9,105,218,.10)";
+      ctx.fillRect(left, chartArea.top, Math.max(right - left, 2), chartArea.bottom - chartArea.top);
+      ctx.fillStyle = "#0969da";
+      ctx.font = "12px system-ui, sans-serif";
+      ctx.textAlign = "left";
+      ctx.fillText("50–95 % likely", left + 4, chartArea.bottom - 6);
+      ctx.restore();
+    },
+  };
+
   function trend() {
     const canvas = document.getElementById("trend-chart");
     const chart = data("trend-data");
@@ -87,11 +107,13 @@
             lines: [
               { index: chart.launch, label: "Launch", color: "#cf222e" },
               { index: chart.today, label: "Now", color: "#59636e", dash: [3, 3] },
+              { index: chart.band ? chart.band.likely : null, label: "85 %", color: "#0969da", dash: [6, 3] },
             ],
           },
+          tandemBand: { range: chart.band },
         },
       },
-      plugins: [markers],
+      plugins: [band, markers],
     });
   }
 

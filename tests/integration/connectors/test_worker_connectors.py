@@ -68,6 +68,10 @@ async def test_worker_polls_receives_webhooks_and_writes_back(
             "TANDEM_MODE": "live",  # the pollers run (tests.worker_process defaults to replay)
             "TANDEM_HTTP_TIMEOUT_SECONDS": "5",
             "TANDEM_HTTP_MAX_ATTEMPTS": "3",
+            # No background sync: its remote links and comments change the issues, which the poller re-reads.
+            "TANDEM_SYNC_JIRA_REMOTE_LINKS": "false",
+            "TANDEM_SYNC_JIRA_COMMENTS": "false",
+            "TANDEM_SYNC_HUBSPOT_STATUS": "false",
         },
     )
     worker.start()

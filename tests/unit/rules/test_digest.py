@@ -45,3 +45,16 @@ def test_changes_say_what_moved_since_the_last_digest(goal) -> None:
 def test_a_new_goal_and_a_lost_one_are_changes(goal) -> None:
     assert changes({}, {"c1": goal}) == ["Spring Launch 2027: new goal, at risk"]
     assert changes({"c1": brief(goal)}, {}) == ["Spring Launch 2027: no longer one of your goals"]
+
+
+def test_changes_say_how_the_odds_moved(goal) -> None:
+    from streams.records import Odds
+
+    def with_odds(p85: str, on_time: float):
+        return goal.derive(odds=Odds(key=p85, horizon="2029-01-01", words="…", p85=p85, on_time=on_time))
+
+    before = brief(with_odds("2027-02-10", 0.62))
+    assert changes({"c1": before}, {"c1": with_odds("2027-02-19", 0.31)}) == [
+        "Spring Launch 2027: 85 % likely by 10 Feb 2027 → 19 Feb 2027",
+        "Spring Launch 2027: chance of being ready for launch 62 % → 31 %",
+    ]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from streams.rules.config import RuleConfig
+from streams.rules.drift import evaluate
+from streams.rules.forecast import Forecast
+from streams.rules.goals import goal_facts
 from streams.rules.model import GoalView
 from tests.unit.rules.builders import DAY, LAUNCH, SECOND, T0, L, goal, item, judge
 
@@ -56,6 +60,42 @@ def test_schedule_risk_buffer_is_configurable() -> None:
     config = RuleConfig(buffer_days=5)
     assert "schedule_risk" in judge(paced(RISK_NOW, 25.5), RISK_NOW, config)
     assert "schedule_risk" not in judge(paced(RISK_NOW, 25), RISK_NOW, config)
+
+
+def odds(p50: date, p85: date, on_time: float = 0.3) -> Forecast:
+    return Forecast(p50, p85, p85 + 5 * DAY, on_time, never=False, done=False, key="k", horizon=p85 + 700 * DAY)
+
+
+def judge_with_odds(view: GoalView, forecast: Forecast, basis: str = "p85") -> dict:
+    config = RuleConfig(schedule_risk_basis=basis)  # type: ignore[arg-type]
+    found = replace(goal_facts(view, RISK_NOW, config), odds=forecast)
+    return evaluate(view, found, RISK_NOW, config, ready=True, hubspot_synced=True)
+
+
+def test_on_the_p85_basis_schedule_risk_warns_when_p85_falls_inside_the_buffer() -> None:
+    severity, detail = judge_with_odds(paced(RISK_NOW, 10), odds(LAUNCH - 10 * DAY, LAUNCH - DAY))["schedule_risk"]
+    assert severity == "warning"
+    assert detail.startswith(
+        "About a 30 % chance of being ready for the 1 Mar 2027 launch; 85 % likely by 28 Feb 2027."
+    )
+
+
+def test_on_the_p85_basis_schedule_risk_is_critical_when_p50_is_after_launch() -> None:
+    assert judge_with_odds(paced(RISK_NOW, 10), odds(LAUNCH, LAUNCH + DAY))["schedule_risk"][0] == "critical"
+
+
+def test_on_the_p85_basis_schedule_risk_is_silent_when_p85_leaves_the_buffer_whatever_the_straight_line() -> None:
+    view = paced(RISK_NOW, 28.5)  # the straight line warns (test above)
+    assert "schedule_risk" not in judge_with_odds(view, odds(LAUNCH - 10 * DAY, LAUNCH - 3 * DAY))
+
+
+def test_on_the_linear_basis_schedule_risk_ignores_the_odds_but_quotes_them() -> None:
+    late = odds(LAUNCH + DAY, LAUNCH + 9 * DAY, on_time=0.1)
+    assert "schedule_risk" not in judge_with_odds(paced(RISK_NOW, 10), late, basis="linear")
+    severity, detail = judge_with_odds(paced(RISK_NOW, 28.5), late, basis="linear")["schedule_risk"]
+    assert severity == "warning" and detail.endswith(
+        "About a 10 % chance of being ready for the 1 Mar 2027 launch; 85 % likely by 10 Mar 2027."
+    )
 
 
 def test_schedule_risk_is_judged_45_days_before_launch() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from streams.records import CampaignSnapshot, GoalMessage, Person, WorkItemSnapshot, identity
 from streams.rules.config import RuleConfig
 from streams.rules.goal_steps import apply_campaign, apply_message, arrival_links, evaluate
@@ -215,3 +217,69 @@ def test_the_owner_told_of_orphan_work_hears_it_resolved_once_the_label_is_gone(
     notification = notification_for(signal, Directory())
     assert notification is not None and notification.kind == "resolved"
     assert [p.email for p in notification.recipients] == ["ivan@acme.test"]
+
+
+# --- the forecast with odds ---------------------------------------------------------------------------
+
+
+def working_goal() -> GoalState:
+    """Two points done yesterday, four open; launch 1 Mar 2027."""
+    state, _ = apply_message(
+        goal(), link("WEB-1", size=2, status_category="done", status_changed_at=AT - timedelta(days=1)), CONFIG
+    )
+    state, _ = apply_message(state, link("WEB-2", size=4), CONFIG)
+    return state
+
+
+def test_the_summary_carries_the_forecast_with_odds_in_words() -> None:
+    _, effects = evaluate(working_goal(), AT, CONFIG, ready=True, hubspot_synced=True)
+    odds = effects.summary.odds if effects.summary else None
+    assert odds is not None and odds.p50 is not None and odds.p50 <= odds.p85 <= odds.p95  # type: ignore[operator]
+    assert (
+        odds.words.startswith("About a ") and "of being ready for the 1 Mar 2027 launch; 85 % likely by" in odds.words
+    )
+
+
+def test_without_finished_work_the_goal_says_there_is_no_forecast_yet() -> None:
+    state, _ = apply_message(goal(), link(), CONFIG)
+    _, effects = evaluate(state, AT, CONFIG, ready=True, hubspot_synced=True)
+    assert effects.summary is not None and effects.summary.odds is not None
+    assert effects.summary.odds.words == "No work finished in the last 14 days, so no forecast yet."
+    assert effects.summary.odds.on_time == 0.0
+
+
+def test_the_forecast_is_simulated_again_only_when_its_inputs_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    from streams.rules import goal_steps
+
+    calls = []
+    simulate = goal_steps.monte_carlo
+    monkeypatch.setattr(goal_steps, "monte_carlo", lambda *a, **k: calls.append(a) or simulate(*a, **k))
+    state, _ = evaluate(working_goal(), AT, CONFIG, ready=True, hubspot_synced=True)
+    state, _ = evaluate(state, AT + timedelta(hours=5), CONFIG, ready=True, hubspot_synced=True)  # same day
+    assert len(calls) == 1
+    state, _ = evaluate(state, AT + timedelta(days=1), CONFIG, ready=True, hubspot_synced=True)  # the window moves
+    assert len(calls) == 2
+    state, _ = apply_message(state, link("WEB-2", size=5), CONFIG)  # the open work grows
+    evaluate(state, AT + timedelta(days=1, hours=1), CONFIG, ready=True, hubspot_synced=True)
+    assert len(calls) == 3
+
+
+def test_a_replayed_goal_gets_the_same_odds() -> None:
+    first = evaluate(working_goal(), AT, CONFIG, ready=True, hubspot_synced=True)[1].summary
+    again = evaluate(working_goal(), AT, CONFIG, ready=True, hubspot_synced=True)[1].summary
+    assert first is not None and again is not None and first.odds == again.odds
+
+
+def test_a_canceled_goal_has_no_forecast() -> None:
+    state = apply_campaign(working_goal(), campaign(status="canceled"))
+    _, effects = evaluate(state, AT, CONFIG, ready=True, hubspot_synced=True)
+    assert effects.summary is not None and effects.summary.odds is None
+
+
+def test_a_done_goal_keeps_its_odds_from_day_to_day() -> None:
+    """Nothing to simulate: the summary must not change (and be published again) only because a day passed."""
+    state, _ = apply_message(goal(), link(status_category="done", status_changed_at=AT), CONFIG)
+    state, first = evaluate(state, AT, CONFIG, ready=True, hubspot_synced=True)
+    _, later = evaluate(state, AT + timedelta(days=3), CONFIG, ready=True, hubspot_synced=True)
+    assert first.summary is not None and first.summary.odds is not None and first.summary.odds.done
+    assert later.summary is None  # unchanged

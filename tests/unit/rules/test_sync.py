@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from streams.records import GoalSummary, ItemBrief, Person, Progress
+from streams.records import GoalSummary, ItemBrief, Odds, Person, Progress
 from streams.rules.references import REMOTE_LINK_PREFIX
 from streams.rules.sync import SyncConfig, link_title, plan
 from streams.state import SyncMemory
@@ -119,7 +119,8 @@ def test_each_kind_of_write_can_be_switched_off() -> None:
 
 
 def test_hubspot_hears_the_status_progress_forecast_and_the_goals_page() -> None:
-    _, commands = plan(SyncMemory(), goal(open_signals={"date_conflict": "warning"}), CONFIG, T)
+    odds = Odds(key="k", horizon="2029-01-01", words="About a 40 % chance of being ready for the 15 Feb 2027 launch; …")
+    _, commands = plan(SyncMemory(), goal(open_signals={"date_conflict": "warning"}, odds=odds), CONFIG, T)
     values = commands[-1].payload["values"]
     assert values == {
         "status": "at_risk",
@@ -128,6 +129,7 @@ def test_hubspot_hears_the_status_progress_forecast_and_the_goals_page() -> None
         "size_done": "5",
         "size_total": "8",
         "forecast": "2027-02-18",
+        "odds": "About a 40 % chance of being ready for the 15 Feb 2027 launch; …",
         "launch": "2027-02-15",
         "open_signals": "date_conflict",
         "dashboard": "https://tandem.acme.test/goals/c1",

@@ -61,3 +61,11 @@ def test_a_block_tandem_wrote_is_not_edited() -> None:
 def test_a_person_editing_the_block_is_noticed() -> None:
     edited = with_block("Notes.", VALUES).replace("3 of 8 items", "all items")
     assert split(edited).edited and split(edited).own == "Notes."
+
+
+def test_the_status_line_gives_the_forecast_with_odds_in_words() -> None:
+    odds = "About a 30 % chance of being ready for the 15 Mar 2027 launch; 85 % likely by 20 Mar 2027."
+    assert status_line({**VALUES, "odds": odds}) == (
+        "Engineering at risk: 3 of 8 items done (12 of 30 points). About a 30 % chance of being ready for the "
+        "15 Mar 2027 launch; 85 % likely by 20 Mar 2027."
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from connectors.notify.email import build_message, message_id
 from connectors.notify.render import render
-from streams.records import Notification, Person, PortfolioCount
+from streams.records import Notification, Odds, Person, PortfolioCount
 from tests.builders import DANA, HUBSPOT, IVAN, MARIA, OLGA, T, leadership
 
 
@@ -30,6 +30,32 @@ def test_an_alert_speaks_to_marketing_and_engineering_with_links_into_both_tools
         assert "https://acme.atlassian.net/browse/WEB-1" in text
         assert "WEB-1 is due 2027-02-20" in text
     assert rendered.subject == "New (warning): Spring Launch 2027 — work is due after the launch"
+
+
+ODDS = "About a 30 % chance of being ready for the 15 Feb 2027 launch; 85 % likely by 3 Mar 2027."
+
+
+def test_an_alert_gives_the_goals_odds_in_plain_words(goal) -> None:
+    rendered = render(alert(goal.derive(odds=Odds(key="k", horizon="2029-01-01", words=ODDS, p85="2027-03-03"))))
+    for text in (rendered.text, rendered.html):
+        assert f"1 of 2 items done (5 of 8 points). {ODDS}" in text
+
+
+def test_without_finished_work_an_alert_says_there_is_no_forecast_rather_than_never(goal) -> None:
+    words = "No work finished in the last 14 days, so no forecast yet."
+    rendered = render(alert(goal.derive(forecast="never", odds=Odds(key="k", horizon="2029-01-01", words=words))))
+    assert words in rendered.text and "never" not in rendered.text
+
+
+def test_a_digest_gives_each_goals_odds(goal) -> None:
+    digest = Notification(
+        key="digest:maria:2027-01-11",
+        kind="digest",
+        at=T,
+        goals=[goal.derive(odds=Odds(key="k", horizon="2029-01-01", words=ODDS))],
+    )
+    rendered = render(digest)
+    assert ODDS in rendered.text and ODDS in rendered.html
 
 
 def test_html_escapes_what_people_typed(goal) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from streams.records import HistoryPoint
-from streams.web.charts import burnup, trend_chart
+from streams.records import HistoryPoint, Odds
+from streams.web.charts import Band, burnup, trend_chart
 
 T = datetime(2027, 3, 1, 9, tzinfo=UTC)
 
@@ -43,6 +43,29 @@ def test_the_forecast_projects_a_straight_line_from_today_to_the_total_on_its_da
 def test_a_forecast_of_never_draws_no_projection() -> None:
     chart = burnup([point("2027-03-01", 2, 6)], "2027-03-03", "never")
     assert chart is not None and chart.projection == [None, None, None]
+
+
+def odds(p50: str | None, p85: str | None, p95: str | None) -> Odds:
+    return Odds(key="k", words="…", horizon="2029-03-01", p50=p50, p85=p85, p95=p95, on_time=0.4)
+
+
+def test_the_forecast_with_odds_is_a_band_from_p50_to_p95_with_p85_marked() -> None:
+    chart = burnup(
+        [point("2027-03-01", 2, 6)], "2027-03-03", "2027-03-04", odds("2027-03-04", "2027-03-06", "2027-03-08")
+    )
+    assert chart is not None and len(chart.days) == 8  # the chart runs to the P95 day
+    assert chart.band == Band(p50=3, p85=5, p95=7)
+    assert chart.chart()["band"] == {"from": 3, "to": 7, "likely": 5}
+
+
+def test_a_p95_beyond_the_horizon_shades_the_band_to_the_chart_s_end() -> None:
+    chart = burnup([point("2027-03-01", 2, 6)], "2027-03-05", None, odds("2027-03-03", None, None))
+    assert chart is not None and chart.band == Band(p50=2, p85=None, p95=4)
+
+
+def test_without_finished_work_there_is_no_band() -> None:
+    chart = burnup([point("2027-03-01", 0, 6)], "2027-03-05", "never", odds(None, None, None))
+    assert chart is not None and chart.band is None and chart.chart()["band"] is None
 
 
 def test_the_table_beside_the_chart_lists_the_days_with_a_point() -> None:

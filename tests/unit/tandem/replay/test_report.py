@@ -89,6 +89,7 @@ def test_links_suggestions_and_goals_come_from_the_final_summaries() -> None:
             "status": "done",
             "launch": "2027-02-15",
             "forecast": None,
+            "odds": None,
             "baseline": 8,
             "progress": {"items_done": 2, "items_total": 2, "size_done": 8, "size_total": 8},
         }
