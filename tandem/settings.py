@@ -226,10 +226,23 @@ class Settings(BaseSettings):
     """Incremental Jira polls re-read issues updated this long before the cursor (JQL has minute precision)."""
 
     hubspot_requests_per_10s: int = Field(default=180, ge=1, le=10000)
-    """Tandem's own cap on HubSpot requests per rolling 10 s (HubSpot allows 100 or 190 per app)."""
+    """Tandem's own cap on HubSpot requests per rolling 10 s (HubSpot allows 100 or 190 per app; Tandem
+    lowers it to what HubSpot's `X-HubSpot-RateLimit-Max` says)."""
+
+    hubspot_daily_reserve: int = Field(default=500, ge=0, le=1_000_000)
+    """Requests of HubSpot's daily limit kept for write-back and alerts: with fewer left, polling waits for
+    the daily reset."""
+
+    hubspot_timezone: str | None = None
+    """IANA time zone of the HubSpot account, whose midnight resets the daily limit. Unset: read from the
+    account's details, else UTC."""
 
     jira_requests_per_second: float = Field(default=95.0, gt=0, le=10000)
-    """Tandem's own cap on Jira requests per second, per endpoint (Jira's burst buckets are per endpoint)."""
+    """Tandem's own cap on Jira read requests per second, per endpoint and method (Jira's burst buckets are
+    per endpoint and method)."""
+
+    jira_write_requests_per_second: float = Field(default=45.0, gt=0, le=10000)
+    """Tandem's own cap on Jira write requests (POST, PUT, DELETE) per second, per endpoint."""
 
     connector_threads: int = Field(default=16, ge=1, le=256)
     """Concurrent HTTP calls per API (the vendor clients are synchronous and run in threads)."""
@@ -297,6 +310,11 @@ class Settings(BaseSettings):
 
     dashboard_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
     """Public URL of Tandem's dashboard, linked from every message."""
+
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/\S*)?$")
+    """The base URL the world uses to reach this worker's web server (e.g. `https://tandem.acme.com`, behind a
+    TLS proxy): HubSpot signs the URL it called, so webhook signatures are checked against it. Unset: the
+    URL the worker itself sees."""
 
     leaders: CsvList = Field(default_factory=list)
     """Emails of the directors (marketing, IT) who get the leadership digest, comma-separated; names and
@@ -460,9 +478,11 @@ class Settings(BaseSettings):
     def _day_any_case(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("timezone")
+    @field_validator("timezone", "hubspot_timezone")
     @classmethod
-    def _timezone_is_known(cls, value: str) -> str:
+    def _timezone_is_known(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError, OSError):

@@ -6,6 +6,8 @@
 - `RequestRejected`: any other 4xx. The request itself is wrong (a bug or a bad object); never retried and
   never silently ignored.
 - `ObjectError`: one vendor object could not be turned into a record; it goes to the dead-letter topic.
+- `ApiPaused`: the app's budget is on hold (a daily limit spent, until its reset): skip this work now and
+  try again after `until`. Never retried in place.
 
 Messages never carry a token, a secret or an `Authorization` header: they are built from the status, the
 method and path, and the vendor's error text passed through `connectors.http.redact`.
@@ -45,8 +47,16 @@ class RequestRejected(ConnectorError):
         self.status = status
 
 
+class ApiPaused(ConnectorError):
+    """The vendor app's budget is on hold until `until` (monotonic seconds); the message says why."""
+
+    def __init__(self, message: str, *, until: float) -> None:
+        super().__init__(message)
+        self.until = until
+
+
 class ObjectError(ConnectorError):
     """One vendor object cannot be normalised into a record (it is dead-lettered with this error)."""
 
 
-__all__ = ["ConnectorError", "CredentialsRejected", "ObjectError", "RequestRejected", "RetryableApiError"]
+__all__ = ["ApiPaused", "ConnectorError", "CredentialsRejected", "ObjectError", "RequestRejected", "RetryableApiError"]

@@ -20,7 +20,7 @@ from hubspot.crm.objects.tasks import SimplePublicObjectInputForCreate as TaskIn
 from hubspot.utils.requests.http_request_builder import Request as HubSpotRequest
 from requests.adapters import HTTPAdapter
 
-from connectors.http.caller import ApiCaller, leaky_bucket
+from connectors.http.caller import ApiCaller, Budget, app_key, leaky_bucket
 from connectors.http.classify import HttpFailure, classify, failure_from
 from connectors.http.errors import CredentialsRejected
 from connectors.http.redact import register_secret
@@ -77,12 +77,14 @@ class HubSpotApi:
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=settings.connector_threads, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+        limits = leaky_bucket(*rolling_window_bucket(settings.hubspot_requests_per_10s, 10.0))
         self.caller = ApiCaller(
             "hubspot",
-            limiter_factory=leaky_bucket(*rolling_window_bucket(settings.hubspot_requests_per_10s, 10.0)),
+            limiter_factory=limits,
             classify=_classify,
             policy=RetryPolicy.from_settings(settings),
             threads=settings.connector_threads,
+            budget=Budget.shared(app_key("hubspot", base, token), limits),  # one budget per app and worker
         )
 
     @property

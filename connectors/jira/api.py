@@ -13,7 +13,7 @@ from typing import Any
 from jira import JIRA, JIRAError
 from requests.adapters import HTTPAdapter
 
-from connectors.http.caller import ApiCaller, leaky_bucket
+from connectors.http.caller import ApiCaller, Budget, app_key, leaky_bucket
 from connectors.http.classify import HttpFailure, classify, failure_from
 from connectors.http.errors import CredentialsRejected
 from connectors.http.redact import register_secret
@@ -73,14 +73,14 @@ class JiraApi:
         self._jira: JIRA | None = None
         self._account_id: str | None = None
         self._connect_lock = threading.Lock()
+        limits = leaky_bucket(settings.jira_requests_per_second, min(JIRA_BURST, settings.jira_requests_per_second))
         self.caller = ApiCaller(
             "jira",
-            limiter_factory=leaky_bucket(
-                settings.jira_requests_per_second, min(JIRA_BURST, settings.jira_requests_per_second)
-            ),
+            limiter_factory=limits,
             classify=_classify,
             policy=RetryPolicy.from_settings(settings),
             threads=settings.connector_threads,
+            budget=Budget.shared(app_key("jira", str(settings.jira_url), *self._auth), limits),  # one per app
         )
 
     @property
