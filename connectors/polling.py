@@ -2,15 +2,17 @@
 leader-only timers (one worker of the group polls). In replay mode (`TANDEM_MODE=replay`) no timer is
 registered: the replayer drives the sources on the scenario clock itself.
 
-- `poll_hubspot`, every `TANDEM_HUBSPOT_POLL_SECONDS`: `HubSpotSource.sync()`, then `reconcile()` when
-  `TANDEM_RECONCILE_SECONDS` have passed since the last full listing (on the source's clock);
-- `poll_jira`, every `TANDEM_JIRA_POLL_SECONDS`: the same for `JiraSource`.
+- `poll_hubspot`, as soon as the worker leads and then every `TANDEM_HUBSPOT_POLL_SECONDS`:
+  `HubSpotSource.sync()`, then `reconcile()` when `TANDEM_RECONCILE_SECONDS` have passed since the last full
+  listing (on the source's clock);
+- `poll_jira`, the same for `JiraSource` every `TANDEM_JIRA_POLL_SECONDS`.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 
 import mode
@@ -138,15 +140,39 @@ async def report_sources() -> None:
         await topics.health.send(key=f"source:{system}", value=source_health(system, now).dumps())
 
 
+POLL_CHECK_SECONDS = 1.0
+"""How often the leader looks whether a poll is due: a Faust timer first fires one interval after start,
+so polling on the poll interval's own timer would leave a fresh worker idle for a whole minute."""
+
+
+class PollClock:
+    """When each source was last polled (monotonic seconds): a poll is due at once, then every interval."""
+
+    def __init__(self) -> None:
+        self.started: dict[str, float] = {}
+
+    def due(self, system: str, interval: float, now: float) -> bool:
+        last = self.started.get(system)
+        if last is not None and now - last < interval:
+            return False
+        self.started[system] = now
+        return True
+
+
+poll_clock = PollClock()
+
+
 if settings.mode == "live":
 
-    @app.timer(interval=settings.hubspot_poll_seconds, on_leader=True)
+    @app.timer(interval=POLL_CHECK_SECONDS, on_leader=True)
     async def poll_hubspot() -> None:
-        await poll("hubspot")
+        if poll_clock.due("hubspot", settings.hubspot_poll_seconds, time.monotonic()):
+            await poll("hubspot")
 
-    @app.timer(interval=settings.jira_poll_seconds, on_leader=True)
+    @app.timer(interval=POLL_CHECK_SECONDS, on_leader=True)
     async def poll_jira() -> None:
-        await poll("jira")
+        if poll_clock.due("jira", settings.jira_poll_seconds, time.monotonic()):
+            await poll("jira")
 
 
-__all__ = ["ConnectorService", "poll", "report_sources", "report_webhooks_and_sync", "runtime"]
+__all__ = ["ConnectorService", "PollClock", "poll", "report_sources", "report_webhooks_and_sync", "runtime"]

@@ -64,12 +64,26 @@ class TandemApp(faust.App):
 
         await super().on_first_start()
         tandem = get_settings()
+        wanted = {topic.get_topic_name(): topic.partitions for topic in ALL}
+        wanted.update(
+            {name: partitions for name, partitions in self.agent_topics(tandem.partitions) if name not in wanted}
+        )
         await ensure_topics(
             tandem.bootstrap_servers,
-            {topic.get_topic_name(): topic.partitions for topic in ALL},
+            wanted,
             tandem.replication_factor,
             {topic.get_topic_name(): topic_config(topic) for topic in ALL if topic.compacting},
         )
+
+    def agent_topics(self, partitions: int) -> list[tuple[str, int]]:
+        """Every topic an agent reads (the connectors' `jira-events` among them), so that each exists before
+        the consumer subscribes: a topic created later is seen only at the next metadata refresh, minutes on."""
+        found = []
+        for agent in self.agents.values():
+            channel = agent.channel
+            for name in getattr(channel, "topics", ()):
+                found.append((name, getattr(channel, "partitions", None) or partitions))
+        return found
 
 
 def topic_config(topic: Any) -> dict[str, str]:

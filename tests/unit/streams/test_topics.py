@@ -20,3 +20,16 @@ def test_every_topic_the_dashboard_reads_is_created_by_the_worker() -> None:
 
     created = {topic.get_topic_name() for topic in topics.ALL}
     assert {topics.settings.topic(name) for name in TOPICS} <= created
+
+
+def test_every_topic_an_agent_reads_is_created_before_the_consumer_subscribes() -> None:
+    """A topic created after the consumer subscribed is seen at the next metadata refresh only, minutes on:
+    the connectors' `jira-events` was, and webhook-driven changes waited for the next poll meanwhile."""
+    import importlib
+
+    from streams.app import AUTODISCOVER, app
+
+    for module in AUTODISCOVER:
+        importlib.import_module(module)
+    names = {name for name, _ in app.agent_topics(topics.settings.partitions)}
+    assert topics.settings.topic("jira-events") in names
