@@ -21,15 +21,17 @@ OTHER_CAMPAIGN = "5f0c9a54-7a42-4a9e-8d7e-0c1f2e3d4c5b"
 AT = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 
-def campaign_snapshot() -> bytes:
+def campaign_snapshot(
+    campaign: str = CAMPAIGN, name: str = "Spring Launch 2027", notes: str = "Tracked in WEB-1."
+) -> bytes:
     return CampaignSnapshot(
-        id=CAMPAIGN,
-        name="Spring Launch 2027",
+        id=campaign,
+        name=name,
         source_updated_at=AT,
         start_date="2027-03-01",
         status="planned",
         owner=Person(id="101", email="maria@acme.test"),
-        notes="Tracked in WEB-1.",
+        notes=notes,
     ).dumps()
 
 
@@ -69,7 +71,11 @@ def worker(kafka_bootstrap: str, tmp_path: Path):
 
 
 async def test_snapshots_update_tables_emit_links_and_survive_a_killed_worker(worker: Worker) -> None:
-    await produce(worker.bootstrap, worker.topic("campaigns"), [(CAMPAIGN, campaign_snapshot())])
+    # Both campaigns exist in HubSpot: a label naming a campaign HubSpot never had links nothing (orphan work).
+    other = campaign_snapshot(OTHER_CAMPAIGN, "Summer Webinar", notes="")
+    await produce(
+        worker.bootstrap, worker.topic("campaigns"), [(CAMPAIGN, campaign_snapshot()), (OTHER_CAMPAIGN, other)]
+    )
     await produce(
         worker.bootstrap, worker.topic("workitems"), [("WEB-1", epic_snapshot()), ("WEB-2", work_item_snapshot([]))]
     )
