@@ -49,6 +49,9 @@ jira:
         labels: [campaign-0b6e1b6e-6f4e-4c43-9a77-1d2a3c4b5d6e]
 """
 BROKEN = "GET /rest/api/3/priority -> 418"
+ANSWER_WITHIN = 150
+"""Seconds a sandbox may take to answer: `tandem replay` serves its sandboxes on the loop that waits for its
+worker to be ready, so a request sent meanwhile is answered once the worker is up."""
 
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -57,7 +60,7 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def control(base: str, method: str, path: str, body: object) -> None:
     request = urllib.request.Request(f"{base}{path}", data=json.dumps(body).encode(), method=method)
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=ANSWER_WITHIN) as response:
         assert response.status == 200
 
 
@@ -66,7 +69,7 @@ def break_one_jira_response(jira_url: str) -> None:
     control(jira_url, "PUT", "/_sandbox/faults/jira", {"refuse": {"GET /rest/api/3/priority$": 418}})
     request = urllib.request.Request(f"{jira_url}/rest/api/3/priority")
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(request, timeout=10)
+        urllib.request.urlopen(request, timeout=ANSWER_WITHIN)
     refused.value.close()
     assert refused.value.code == 418
 
