@@ -66,7 +66,7 @@ class Check:
 def summary(checks: list[Check]) -> str:
     failed = sum(check.failed for check in checks)
     if failed == 0:
-        return f"All is well: {sum(check.status == 'ok' for check in checks)} checks passed."
+        return f"All is well: {_count(sum(check.status == 'ok' for check in checks), 'check')} passed."
     return f"{failed} problem{'s' if failed != 1 else ''} to fix (the FAIL lines above say how)."
 
 
