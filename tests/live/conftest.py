@@ -116,7 +116,7 @@ async def live_hubspot() -> AsyncIterator[LiveHubSpot]:
 async def live_jira() -> AsyncIterator[LiveJira]:
     missing = [name for name in JIRA_VARIABLES if live(name) is None]
     if missing:
-        pytest.skip(f"Jira live contract tests: set {', '.join(JIRA_VARIABLES)} to run them")
+        pytest.skip(f"Jira live contract tests: set {', '.join(missing)} to run them")
     upstream = str(live("TANDEM_LIVE_JIRA_URL")).rstrip("/")
     conformance = JiraConformance(ResponseValidator([JIRA_SPEC], upstream, lenient_offsets=True))
     proxy = ValidatingProxy(upstream, conformance)
