@@ -1,15 +1,23 @@
 """Conformance: every response a sandbox sends is checked against the vendor's own OpenAPI description.
 
 A `ResponseValidator` never raises into a request handler: it records what did not conform in `failures`
-(one line each), which the tests assert empty at the end. A request to an operation the descriptions do
-not have counts as a failure too (a sandbox must not invent endpoints), except the `/_sandbox/` control plane.
+(one line each), which the tests assert empty at the end; a `listener` hears of each as it is recorded (the
+commands that run sandboxes log it at once). A request to an operation the descriptions do not have counts
+as a failure too (a sandbox must not invent endpoints), except the `/_sandbox/` control plane.
+
+The same validator checks the real vendors' answers in the live contract tests (`tests/live/`), where one
+reading of the descriptions must bend to what Jira Cloud really sends: `lenient_offsets` accepts the
+ISO 8601 basic offset (`2027-01-04T09:00:00.000+0000`) where a description says `date-time` (RFC 3339 wants
+`+00:00`). The sandboxes never use it: they write RFC 3339, the stricter reading.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +28,31 @@ from openapi_core.templating.paths.exceptions import PathError
 from werkzeug.datastructures import ImmutableMultiDict
 
 CONTROL_PREFIX = "/_sandbox/"
+RFC3339_OR_BASIC_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$")
+
+
+class FailureLog(list[str]):
+    """The failures recorded so far, one line each; `listener` hears of each line as it is appended."""
+
+    def __init__(self, listener: Callable[[str], None] | None = None) -> None:
+        super().__init__()
+        self.listener = listener
+
+    def append(self, line: str) -> None:
+        super().append(line)
+        if self.listener is not None:
+            self.listener(line)
+
+
+def _date_time_with_any_offset(value: Any) -> bool:
+    """RFC 3339 `date-time`, or the same with an ISO 8601 basic offset (`+0000`), as Jira Cloud writes it."""
+    if not isinstance(value, str) or not RFC3339_OR_BASIC_OFFSET.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 class _Request:
@@ -84,10 +117,21 @@ def _normalise(node: Any) -> None:
 class ResponseValidator:
     """Validates sandbox responses against one vendor's OpenAPI files (an operation lives in one of them)."""
 
-    def __init__(self, spec_paths: list[Path], server_url: str, documents: Iterable[dict[str, Any]] = ()) -> None:
-        """Check against the descriptions in `spec_paths` (JSON files) and in `documents` (already parsed)."""
+    def __init__(
+        self,
+        spec_paths: list[Path],
+        server_url: str,
+        documents: Iterable[dict[str, Any]] = (),
+        *,
+        listener: Callable[[str], None] | None = None,
+        lenient_offsets: bool = False,
+    ) -> None:
+        """Check against the descriptions in `spec_paths` (JSON files) and in `documents` (already parsed).
+
+        `listener` hears of each failure as it is recorded; `lenient_offsets` accepts `+0000` offsets in
+        `date-time` values (Jira Cloud's own format, for checking the real service)."""
         self.server_url = server_url.rstrip("/")
-        self.failures: list[str] = []
+        self.failures: FailureLog = FailureLog(listener)
         self.checked = 0
         """How many responses were validated (so a test can tell the validator was really in the loop)."""
         self._lock = threading.Lock()
@@ -97,7 +141,12 @@ class ResponseValidator:
             spec["servers"] = [{"url": self.server_url}]
             _normalise(spec)
             # Jira's published description fails strict spec validation (a default outside its enum).
-            self._apps.append(OpenAPI.from_dict(spec, config=Config(spec_validator_cls=None)))
+            config = (
+                Config(spec_validator_cls=None, extra_format_validators={"date-time": _date_time_with_any_offset})
+                if lenient_offsets
+                else Config(spec_validator_cls=None)
+            )
+            self._apps.append(OpenAPI.from_dict(spec, config=config))
 
     def validate(
         self,
@@ -163,8 +212,9 @@ class ResponseValidator:
     def take_failures(self) -> list[str]:
         """Return and forget the failures recorded so far."""
         with self._lock:
-            taken, self.failures = self.failures, []
+            taken = list(self.failures)
+            del self.failures[:]
             return taken
 
 
-__all__ = ["CONTROL_PREFIX", "ResponseValidator"]
+__all__ = ["CONTROL_PREFIX", "FailureLog", "ResponseValidator"]

@@ -1,6 +1,7 @@
 """The `tandem` command: Faust's own CLI for the Tandem app, extended with Tandem's commands.
 
-`tandem worker` is Faust's worker; `tandem kafka start|stop|status` runs a local broker. Settings are
+`tandem worker` is Faust's worker; `tandem kafka start|stop|status` runs a local broker; `tandem doctor` checks
+the connections to Kafka, HubSpot and Jira. Settings are
 read before anything else, so a bad variable stops the command at once with one line naming it.
 """
 
@@ -13,6 +14,7 @@ from sandbox.cli import sandbox
 from tandem.actions import goals, links
 from tandem.demo import demo
 from tandem.dlq import dlq
+from tandem.doctor import doctor
 from tandem.kafka.cli import kafka
 from tandem.replay.cli import replay
 from tandem.settings import SettingsError, get_settings
@@ -38,7 +40,7 @@ def main() -> None:
 
     from faust.cli.faust import cli as faust_cli
 
-    for command in (demo, kafka, sandbox, replay, links, goals, jira, dlq):
+    for command in (demo, kafka, sandbox, replay, links, goals, jira, dlq, doctor):
         faust_cli.add_command(command)
     app.main()
 

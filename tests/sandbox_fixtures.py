@@ -5,6 +5,11 @@ The servers run in a background thread with its own event loop, because the real
 descriptions; `Sandboxes.assert_conformant()` (called after each test by `hubspot_sandbox` and at the end
 of the session) fails on any response that did not validate, and on any sandbox crash.
 
+Sandboxes started any other way in the suite — by `tandem sandbox`, `tandem demo` and `tandem replay`, in
+this process or as commands — are validated too: this plugin sets `TANDEM_SANDBOX_VALIDATE=true` for the
+session (unless it is set already), which every child process inherits; a broken response makes those
+commands exit 1 and `Replay.run()` raise (`sandbox.runner`).
+
 Fixtures:
 - `sandboxes` (session): the running pair; see `Sandboxes`.
 - `hubspot_sandbox` (function): `sandboxes` with the HubSpot store, faults, limits, writes and clock reset
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 import urllib.request
 from collections.abc import Callable, Coroutine, Iterator
@@ -24,9 +30,11 @@ from typing import Any, TypeVar
 import pytest
 
 from sandbox.core import SandboxWorld
-from sandbox.runner import RunningSandboxes, start_sandboxes
+from sandbox.runner import VALIDATE_ENV, RunningSandboxes, start_sandboxes
 
 T = TypeVar("T")
+
+os.environ.setdefault(VALIDATE_ENV, "true")
 
 
 class LoopThread:
@@ -113,9 +121,7 @@ class Sandboxes:
         self.call(reset)
 
     def assert_conformant(self) -> None:
-        problems = [f"[{name}] {line}" for name, v in self.validators.items() for line in v.take_failures()]
-        problems += [f"[crash] {line}" for line in self.world.internal_errors]
-        self.world.internal_errors.clear()
+        problems = self.running.nonconformities()
         assert problems == [], "sandbox responses that broke the vendors' descriptions:\n" + "\n".join(problems)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from sandbox.runner import SandboxConformanceError
 from sandbox.scenario import ScenarioError, load_scenario
 from tandem.kafka.launcher import KafkaLauncherError
 
@@ -49,6 +50,11 @@ def replay(scenario: Path, report_path: Path) -> None:
         report = asyncio.run(_with_task_dump(run(loaded, say=click.echo)))
     except KafkaLauncherError as exc:
         raise click.ClickException(str(exc)) from None
+    except SandboxConformanceError as exc:
+        if exc.report is not None:
+            write_report(exc.report, report_path)
+            click.echo(f"report: {report_path} (written; the sandboxes broke the vendors' descriptions)")
+        raise
     write_report(report, report_path)
     click.echo(
         f"report: {report_path} ({len(report['links'])} links, {len(report['goals'])} goals, "

@@ -5,6 +5,10 @@ worker in replay mode with topics and consumer group of its own — then drives 
 timeline step it changes the sandboxes (or sends a person's command), lets the sources poll as they
 would have, sends ticks, and waits until the pipeline is quiet; between steps it sends a tick every
 `tick_seconds`. At the end it writes the report from what flowed, and stops what it started.
+
+With `TANDEM_SANDBOX_VALIDATE` on (the test suite sets it), every response of its sandboxes is checked against
+the vendors' descriptions; when one broke them, `run()` raises `SandboxConformanceError` after everything
+stopped, carrying the report, and `tandem replay` writes the report and exits 1.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sandbox.runner import RunningSandboxes, start_sandboxes
+from sandbox.runner import RunningSandboxes, SandboxConformanceError, start_sandboxes, validation_requested
 from sandbox.scenario import Scenario, Step, step_groups
 from streams.records import GoalMessage, GoalSummary, SignalRecord, Tick, decode
 from tandem.kafka_io import RecordWriter, read_all
@@ -85,14 +89,17 @@ class Replay:
     partitions: int = 4
     keep_dir: bool = False
     started_at: float = field(default_factory=time.monotonic)
+    validate: bool = field(default_factory=validation_requested)
+    """Check every sandbox response against the vendors' descriptions (default: `TANDEM_SANDBOX_VALIDATE`)."""
 
     async def run(self) -> dict[str, Any]:
+        sandboxes: RunningSandboxes | None = None
         async with AsyncExitStack() as stack:
             workdir = Path(tempfile.mkdtemp(prefix=f"tandem-replay-{self.scenario.name}-"))
             if not self.keep_dir:
                 stack.callback(shutil.rmtree, workdir, True)
             bootstrap = await broker_for_run(load_settings(), stack, workdir / "kafka", self.say)
-            sandboxes = await start_sandboxes(self.scenario)
+            sandboxes = await start_sandboxes(self.scenario, validate=self.validate)
             stack.push_async_callback(sandboxes.stop)
             self.say(f"sandboxes: HubSpot {sandboxes.hubspot_url}, Jira {sandboxes.jira_url}")
             receivers = Receivers()
@@ -120,7 +127,10 @@ class Replay:
             await pipeline.drive(self.scenario, self.say)
             report = await self._report(bootstrap, settings, sandboxes, receivers)
             self.say(f"replayed {self.scenario.name} in {self._elapsed()}")
-            return report
+        problems = sandboxes.nonconformities()  # taken once the worker and the sandboxes have stopped
+        if problems:
+            raise SandboxConformanceError(problems, report=report)
+        return report
 
     def _elapsed(self) -> str:
         return f"{time.monotonic() - self.started_at:.1f}s"
