@@ -31,11 +31,12 @@ import json
 import re
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from jira import JIRA, JIRAError
 from requests import Response
@@ -100,6 +101,18 @@ _TEMPLATES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _ISSUE_IN_PATH = re.compile(r"/rest/api/(?:2|3|latest)/issue/([^/?]+)")
 
 
+def segment(value: str) -> str:
+    """`value` as one path segment, every reserved character percent-encoded (`quote(value, safe="")`), so no
+    issue key, project key or id can climb out of its place in a REST path (`../../rest/api/3/myself` becomes
+    one segment, `..%2F..%2Frest%2Fapi%2F3%2Fmyself`). A segment of dots alone (`.`, `..`) is refused: `.` is
+    unreserved, so HTTP clients send `%2E` as `.` again, and servers and proxies resolve dot-segments (RFC 3986
+    §5.2.4); no Jira key or id is made of dots."""
+    text = str(value)
+    if not text or text.strip(".") == "":
+        raise RequestRejected(f"Jira: {text!r} is not an issue or project key or id", status=400)
+    return quote(text, safe="")
+
+
 def bucket_of(method: str, url: str) -> str:
     """The bucket of a request: its method and the path's template (`GET /rest/api/3/issue/{issueIdOrKey}`)."""
     path = urlsplit(url).path
@@ -112,7 +125,7 @@ def bucket_of(method: str, url: str) -> str:
 def issue_of(url: str | None) -> str | None:
     """The issue key or id a request URL addresses, if any."""
     found = _ISSUE_IN_PATH.search(urlsplit(url or "").path)
-    return found.group(1).upper() if found else None
+    return unquote(found.group(1)).upper() if found else None
 
 
 # -- rate-limit headers ------------------------------------------------------------------------------------------
@@ -336,10 +349,16 @@ class Site:
 
     @classmethod
     def shared(cls, key: str, read_after_write: float) -> Site:
+        """The site of app `key` in this event loop (keyed by loop like `Budget.shared`, whose budget it
+        accompanies)."""
+        try:
+            loop_id = id(asyncio.get_running_loop())
+        except RuntimeError:
+            loop_id = 0
         with cls._lock:
-            found = cls._shared.get(key)
+            found = cls._shared.get(f"{key} {loop_id}")
             if found is None:
-                found = cls._shared[key] = cls(read_after_write)
+                found = cls._shared[f"{key} {loop_id}"] = cls(read_after_write)
             found.read_after_write = read_after_write
             return found
 
@@ -379,7 +398,8 @@ class Site:
 class JiraApi:
     """The Jira calls Tandem makes, each `await`-able."""
 
-    _rates_set: ClassVar[set[int]] = set()
+    _rates_set: ClassVar[weakref.WeakSet[Budget]] = weakref.WeakSet()
+    """Budgets whose write buckets got the write rate (weak: a budget's id may be reused once it is gone)."""
 
     def __init__(self, settings: Settings) -> None:
         missing = [
@@ -405,13 +425,13 @@ class JiraApi:
         app = app_key("jira", str(settings.jira_url), *self._auth)
         reads = leaky_bucket(settings.jira_requests_per_second, min(JIRA_BURST, settings.jira_requests_per_second))
         budget = Budget.shared(app, reads)  # one per app: the pollers, write-back and notifications share it
-        if id(budget) not in JiraApi._rates_set:
+        if budget not in JiraApi._rates_set:
             writes = leaky_bucket(
                 settings.jira_write_requests_per_second, min(JIRA_BURST, settings.jira_write_requests_per_second)
             )
             for bucket in WRITE_BUCKETS:
                 budget.set_rate(writes, bucket)
-            JiraApi._rates_set.add(id(budget))
+            JiraApi._rates_set.add(budget)
         self.site = Site.shared(app, settings.jira_read_after_write_seconds)
         self.caller = ApiCaller(
             "jira",
@@ -516,7 +536,9 @@ class JiraApi:
         return me
 
     async def project(self, key: str) -> dict[str, Any]:
-        project = await self.caller.call(f"read project {key}", lambda: self._client().project(key), bucket=PROJECT)
+        project = await self.caller.call(
+            f"read project {key}", lambda: self._client().project(segment(key)), bucket=PROJECT
+        )
         raw: dict[str, Any] = project.raw
         return raw
 
@@ -547,7 +569,7 @@ class JiraApi:
 
     async def issue(self, key: str, fields: list[str]) -> dict[str, Any]:
         issue = await self.caller.call(
-            f"read issue {key}", lambda: self._client().issue(key, fields=",".join(fields)), bucket=ISSUE
+            f"read issue {key}", lambda: self._client().issue(segment(key), fields=",".join(fields)), bucket=ISSUE
         )
         raw: dict[str, Any] = issue.raw
         self.site.learn([raw])
@@ -584,7 +606,7 @@ class JiraApi:
 
     async def remote_links(self, key: str) -> list[dict[str, Any]]:
         links = await self.caller.call(
-            f"read remote links of {key}", lambda: self._client().remote_links(key), bucket=REMOTE_LINKS
+            f"read remote links of {key}", lambda: self._client().remote_links(segment(key)), bucket=REMOTE_LINKS
         )
         return [link.raw for link in links]
 
@@ -593,7 +615,7 @@ class JiraApi:
             f"read comments of {key}",
             self._json,
             "GET",
-            f"/rest/api/3/issue/{key}/comment",
+            f"/rest/api/3/issue/{segment(key)}/comment",
             None,
             {"orderBy": "-created", "maxResults": max_results},
             bucket=COMMENTS,
@@ -609,7 +631,7 @@ class JiraApi:
             ADD_COMMENT,
             self._json,
             "POST",
-            f"/rest/api/3/issue/{key}/comment",
+            f"/rest/api/3/issue/{segment(key)}/comment",
             {"body": document},
         )
         return data
@@ -626,7 +648,7 @@ class JiraApi:
             UPSERT_REMOTE_LINK,
             self._json,
             "POST",
-            f"/rest/api/3/issue/{key}/remotelink",
+            f"/rest/api/3/issue/{segment(key)}/remotelink",
             body,
         )
         return data or {}
@@ -639,7 +661,7 @@ class JiraApi:
             DELETE_REMOTE_LINK,
             self._json,
             "DELETE",
-            f"/rest/api/3/issue/{key}/remotelink",
+            f"/rest/api/3/issue/{segment(key)}/remotelink",
             None,
             {"globalId": global_id},
         )
@@ -658,7 +680,7 @@ class JiraApi:
             body["fields"] = fields
         if update:
             body["update"] = update
-        await self._write(key, f"edit {key}", EDIT_ISSUE, self._json, "PUT", f"/rest/api/3/issue/{key}", body)
+        await self._write(key, f"edit {key}", EDIT_ISSUE, self._json, "PUT", f"/rest/api/3/issue/{segment(key)}", body)
 
     async def webhooks(self) -> list[dict[str, Any]]:
         data = await self.caller.call("list webhooks", self._json, "GET", WEBHOOKS, bucket=LIST_WEBHOOKS)
@@ -698,4 +720,5 @@ __all__ = [
     "rate_limit_reason",
     "rate_limit_wait",
     "require_projects",
+    "segment",
 ]

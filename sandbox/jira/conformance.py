@@ -14,6 +14,8 @@ need saying before it can, each because the description and the real service dis
   when its login wants a CAPTCHA, while most operations do not list them. When an operation does not, the
   body is checked against the shape Jira sends: `ErrorCollection` from the description for 403, 429 and 5xx,
   `{"message", "status-code"}` for 401.
+- Paths are matched as sent, percent-encoded (`raw_path`): an issue key with an encoded `/` or `..` in it is one
+  `{issueIdOrKey}` segment, as Jira reads it, not a path to another operation.
 - `/rest/api/3/search` is removed (410 Gone); the description predates the removal. Its 410 body is checked
   against `ErrorCollection`.
 - The admin webhook resource (`/rest/webhooks/1.0/webhook`) and the application-links list are not part of
@@ -34,6 +36,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from multidict import MultiDictProxy
 from openapi_schema_validator import OAS30Validator
@@ -111,7 +114,8 @@ class JiraConformance:
         return self.inner.failures
 
     def validate(self, request: Any, status: int, headers: Mapping[str, str], body: bytes) -> None:
-        path: str = request.path
+        # the path as sent, still percent-encoded: an encoded "/" or ".." stays inside its one segment
+        path: str = urlsplit(getattr(request, "raw_path", None) or request.path).path
         method: str = request.method
         if path.startswith(NOT_IN_PLATFORM_DESCRIPTION):
             self.unchecked.append(f"{method} {path} -> {status}")
