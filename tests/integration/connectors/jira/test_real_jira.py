@@ -339,13 +339,13 @@ async def test_a_repeated_page_token_fails_the_poll_with_one_line_and_frees_the_
 async def test_an_issue_key_cannot_climb_out_of_its_path_segment(world: Sandboxes) -> None:
     """Keys come from data (webhooks, HubSpot notes, commands); every segment Tandem puts into a REST path is
     percent-encoded (RFC 3986 §3.3: "/" separates segments, "." and ".." are dot-segments), so
-    `../../../rest/api/3/myself` (which, unencoded, resolves to `/rest/api/3/myself`) addresses an issue of
+    `../../../../rest/api/3/myself` (which, unencoded, resolves to `/rest/api/3/myself`) addresses an issue of
     that name — which Jira does not have — and never another endpoint; a key of dots alone (which clients and
     proxies resolve whatever its encoding) is refused before any request."""
     load(world, scenario(issues=1))
     jira = api(world)
     for key in (
-        "../../../rest/api/3/myself",
+        "../../../../rest/api/3/myself",
         "../../rest/api/3/myself",
         "..",
         ".",
