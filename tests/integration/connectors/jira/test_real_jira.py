@@ -99,8 +99,8 @@ async def test_a_429_on_writes_pauses_that_endpoint_and_method_only_and_reads_go
     jira-burst-based` with `Retry-After` (https://developer.atlassian.com/cloud/jira/platform/rate-limiting/):
     a 429 on `PUT /issue/{key}` pauses that bucket, while searches keep their pace."""
     load(world, scenario(issues=6))
-    limits(world, write_capacity=1, write_per_second=0.5)
-    jira = api(world, jira_write_requests_per_second=1000)
+    limits(world, write_capacity=1, write_per_second=0.34)  # Retry-After: 3 s
+    jira = api(world, jira_write_requests_per_second=1000, http_max_backoff_seconds=4.0)
     sink = JiraSink(jira)
     writes = asyncio.gather(*(sink.add_labels(f"WEB-{n}", ["campaign-x"]) for n in range(1, 5)))
     await until(lambda: jira.caller.throttled > 0, within=10)
@@ -169,8 +169,8 @@ async def test_the_per_issue_write_limit_pauses_writes_to_that_issue_only(world:
     that issue", https://developer.atlassian.com/cloud/jira/platform/build-an-app-that-respects-rate-limits/):
     writes to the busy issue wait and complete, writes to other issues and reads are not paused."""
     load(world, scenario(issues=3))
-    limits(world, issue_writes=[[2, 2.0]])
-    jira = api(world)
+    limits(world, issue_writes=[[2, 4.0]])
+    jira = api(world, http_max_backoff_seconds=5.0)
     sink = JiraSink(jira)
     busy = asyncio.gather(*(sink.add_labels("WEB-1", [f"l{n}"]) for n in range(4)))
     await until(lambda: jira.issue_throttled > 0, within=10)
