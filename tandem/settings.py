@@ -244,6 +244,10 @@ class Settings(BaseSettings):
     jira_write_requests_per_second: float = Field(default=45.0, gt=0, le=10000)
     """Tandem's own cap on Jira write requests (POST, PUT, DELETE) per second, per endpoint."""
 
+    jira_read_after_write_seconds: float = Field(default=300.0, ge=0, le=86400)
+    """For this long after Tandem writes to a Jira issue, its searches ask Jira to reconcile that issue
+    (`reconcileIssues`): Jira's search index may lag a write by seconds to minutes."""
+
     connector_threads: int = Field(default=16, ge=1, le=256)
     """Concurrent HTTP calls per API (the vendor clients are synchronous and run in threads)."""
 

@@ -14,10 +14,26 @@ STORY_POINT_NAMES = ("story point estimate", "story points")
 CATEGORIES = frozenset({"new", "indeterminate", "done"})
 
 
+EPOCH_MILLISECONDS_FROM = 100_000_000_000
+"""Epoch numbers at or above this are milliseconds (1973-03-03 in ms); below, seconds (year 5138 in s)."""
+
+
 def parse_time(value: Any, what: str) -> datetime:
-    """Jira times: `2027-01-04T09:00:00.000+0000` in issue fields, `...+00:00` elsewhere; epoch ms in webhooks."""
+    """Every shape Jira sends a time in.
+
+    - ISO-8601 strings: `2027-01-04T09:00:00.000+0000` in issue fields, `...+00:00` or `...Z` elsewhere;
+    - epoch numbers: milliseconds from `changelog/bulkfetch` on Jira Cloud and in webhooks, seconds in
+      Atlassian's own bulkfetch example (`1492070429`); told apart by size, so neither lands in 1970;
+    - epoch numbers as strings (`"1791038284541"`).
+    """
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, UTC)
+        seconds = value / 1000 if abs(value) >= EPOCH_MILLISECONDS_FROM else value
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ObjectError(f"{what} is not a time: {value!r}") from None
     if not isinstance(value, str) or not value:
         raise ObjectError(f"{what} is missing or not a time: {value!r}")
     for parse in (datetime.fromisoformat, lambda v: datetime.strptime(v, "%Y-%m-%dT%H:%M:%S.%f%z")):
@@ -90,9 +106,12 @@ def remote_link(raw: dict[str, Any]) -> RemoteLink | None:
     return RemoteLink(url=url, title=target.get("title") or None, global_id=raw.get("globalId") or None)
 
 
-def status_change_times(histories: Iterable[dict[str, Any]]) -> dict[str, datetime]:
-    """issue id → time of its latest status change, from `changelog/bulkfetch` pages' `issueChangeLogs`."""
+def status_changes(histories: Iterable[dict[str, Any]]) -> tuple[dict[str, datetime], dict[str, ObjectError]]:
+    """issue id → time of its latest status change, from `changelog/bulkfetch` pages' `issueChangeLogs`; and
+    issue id → the error for issues whose status-change time cannot be read (they are dead-lettered, not
+    produced with a wrong time)."""
     latest: dict[str, datetime] = {}
+    broken: dict[str, ObjectError] = {}
     for entry in histories:
         issue_id = str(entry.get("issueId"))
         for history in entry.get("changeHistories") or []:
@@ -101,9 +120,23 @@ def status_change_times(histories: Iterable[dict[str, Any]]) -> dict[str, dateti
             ):
                 continue
             created = history.get("created")
-            when = parse_time(created, f"changelog of issue {issue_id}") if created is not None else None
-            if when is not None and (issue_id not in latest or when > latest[issue_id]):
+            if created is None:
+                continue
+            try:
+                when = parse_time(created, f"changelog {history.get('id')} of issue {issue_id}: created")
+            except ObjectError as exc:
+                broken.setdefault(issue_id, exc)
+                continue
+            if issue_id not in latest or when > latest[issue_id]:
                 latest[issue_id] = when
+    return latest, broken
+
+
+def status_change_times(histories: Iterable[dict[str, Any]]) -> dict[str, datetime]:
+    """issue id → time of its latest status change (`ObjectError` for an unreadable time)."""
+    latest, broken = status_changes(histories)
+    for error in broken.values():
+        raise error
     return latest
 
 
@@ -169,6 +202,7 @@ def work_item_tombstone(key: str, at: datetime, project: str | None = None) -> W
 
 __all__ = [
     "BASE_FIELDS",
+    "EPOCH_MILLISECONDS_FROM",
     "campaign_values",
     "issues_jql",
     "parse_time",
@@ -176,6 +210,7 @@ __all__ = [
     "remote_link",
     "search_fields",
     "status_change_times",
+    "status_changes",
     "story_points_field",
     "updated_of",
     "work_item_snapshot",

@@ -21,13 +21,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from connectors.http.errors import ObjectError, RequestRejected
-from connectors.jira.api import JiraApi, require_projects
+from connectors.http.errors import CredentialsRejected, ObjectError, RequestRejected
+from connectors.jira.api import CaptchaRequired, EndlessPages, JiraApi, require_projects
 from connectors.jira.normalise import (
     issues_jql,
     person,
     search_fields,
-    status_change_times,
+    status_changes,
     story_points_field,
     updated_of,
     work_item_snapshot,
@@ -50,6 +50,38 @@ PAGE = 100
 ID_PAGE = 5000
 AGENT = "connectors.jira.source"
 ORIGIN = "jira:/rest/api/3/search/jql"
+MAX_PAGES = 10_000
+"""More pages than one poll of any site needs (a million issues with fields, 50 million keys): a sign that
+Jira keeps handing out tokens, so the poll stops."""
+
+
+class Pages:
+    """Guards one paged walk: a `nextPageToken` seen before, or more than `limit` pages, ends it with
+    `EndlessPages` (a vendor bug or a caching proxy answering the same page forever would otherwise hold the
+    source's lock in a loop)."""
+
+    def __init__(self, what: str, limit: int = MAX_PAGES) -> None:
+        self.what = what
+        self.limit = limit
+        self.pages = 1
+        self._seen: set[str] = set()
+
+    def next(self, token: str) -> str:
+        """Admit `token` for the next page, or raise."""
+        if token in self._seen:
+            raise EndlessPages(
+                f"Jira {self.what}: page {self.pages + 1} was asked with a nextPageToken already used for an "
+                f"earlier page (a Jira bug, or a caching proxy in between): stopped this poll after {self.pages} "
+                "pages; the next poll starts again from the saved cursor"
+            )
+        if self.pages >= self.limit:
+            raise EndlessPages(
+                f"Jira {self.what}: still more pages after {self.pages}: stopped this poll; the next poll starts "
+                "again from the saved cursor"
+            )
+        self._seen.add(token)
+        self.pages += 1
+        return token
 
 
 class JiraSource:
@@ -126,8 +158,10 @@ class JiraSource:
             what = "jira issues backfill" if backfill else "jira issues poll"
             progress = Progress(log, what, every=5.0 if backfill else 30.0)
             jql = issues_jql(self.projects, watermark.cutoff, self.zone)
+            reconcile = await self.api.reconcile_ids()
+            pages = Pages("search " + ("backfill" if backfill else "poll"))
             pending: asyncio.Task[dict[str, Any]] | None = asyncio.create_task(
-                self.api.search(jql, self.fields, None, PAGE)
+                self.api.search(jql, self.fields, None, PAGE, reconcile)
             )
             try:
                 while pending is not None:
@@ -135,7 +169,8 @@ class JiraSource:
                     pending = None
                     token = page.get("nextPageToken")
                     if token and not page.get("isLast", False):
-                        pending = asyncio.create_task(self.api.search(jql, self.fields, token, PAGE))
+                        pages.next(token)
+                        pending = asyncio.create_task(self.api.search(jql, self.fields, token, PAGE, reconcile))
                     issues = page.get("issues") or []
                     fresh = [issue for issue in issues if self._is_new(issue)]
                     produced = await self._complete_and_produce(fresh, record=True)
@@ -179,13 +214,15 @@ class JiraSource:
                         await changes_task
                     raise result
                 links[key] = result
-        changes = await changes_task
+        changes, unreadable = await changes_task
         records: list[tuple[str, WorkItemSnapshot]] = []
         for issue in issues:
             key = str(issue.get("key"))
             if key in links and links[key] is None:
                 continue  # deleted since it was listed: its tombstone comes from the webhook or reconciliation
             try:
+                if str(issue.get("id")) in unreadable:
+                    raise unreadable[str(issue.get("id"))]
                 snapshot = work_item_snapshot(
                     issue,
                     points_field=self.points_field,
@@ -207,16 +244,19 @@ class JiraSource:
             await self.book.save()
         return len(records)
 
-    async def _status_changes(self, ids: list[str]) -> dict[str, datetime]:
+    async def _status_changes(self, ids: list[str]) -> tuple[dict[str, datetime], dict[str, ObjectError]]:
+        """Latest status-change time per issue id, and the issues whose changelog time cannot be read."""
         histories: list[dict[str, Any]] = []
         token: str | None = None
+        pages = Pages("changelog/bulkfetch")
         while True:
             page = await self.api.status_changes(ids, token)
             histories.extend(page.get("issueChangeLogs") or [])
             token = page.get("nextPageToken")
             if not token:
                 break
-        return status_change_times(histories)
+            pages.next(token)
+        return status_changes(histories)
 
     async def _remote_links(self, key: str) -> list[dict[str, Any]] | None:
         """The issue's remote links; None when the issue no longer exists."""
@@ -263,17 +303,22 @@ class JiraSource:
             progress = Progress(log, "jira issues reconcile")
             requests_before = self.api.requests
             jql = "project in (" + ", ".join(f'"{p}"' for p in self.projects) + ") ORDER BY key ASC"
+            reconcile = await self.api.reconcile_ids()
             listed: set[str] = set()
             token: str | None = None
+            pages = Pages("search (listing every key)")
             while True:
-                page = await self.api.search(jql, ["key"], token, ID_PAGE)
+                page = await self.api.search(jql, ["key"], token, ID_PAGE, reconcile)
                 listed.update(str(issue["key"]) for issue in page.get("issues") or [] if issue.get("key"))
                 token = page.get("nextPageToken")
                 if not token or page.get("isLast", False):
                     break
+                pages.next(token)
             known = await self.book.known_ids()
             now = self.clock()
-            vanished = sorted(known - listed)
+            missing = sorted(known - listed)
+            vanished, still_there = await self._confirm_deleted(missing)
+            listed.update(still_there)
             await self.sink.send_many(TOPIC, [(key, work_item_tombstone(key, now)) for key in vanished])
             unseen = sorted(listed - known)
             produced = len(vanished)
@@ -284,12 +329,39 @@ class JiraSource:
             await self.book.save_listing(listed)
             progress.add(len(listed), produced)
             log.info(
-                "jira issues reconcile: %d listed, %d tombstoned, %d found unseen",
+                "jira issues reconcile: %d listed, %d tombstoned, %d missing from the listing but still there, "
+                "%d found unseen",
                 len(listed),
                 len(vanished),
+                len(still_there),
                 len(unseen),
             )
             return SyncResult(len(listed), produced, self.api.requests - requests_before, progress.elapsed())
+
+    async def _confirm_deleted(self, keys: list[str]) -> tuple[list[str], list[str]]:
+        """Of issues missing from the listing, those `GET /issue/{key}` answers 404 for (deleted), and the rest
+        (still there: Jira's search index lags or lost them; or Tandem may no longer see them, a 403). Only a
+        404 makes a tombstone."""
+
+        async def gone(key: str) -> bool:
+            try:
+                await self.api.issue(key, ["id"])
+            except RequestRejected as exc:
+                if exc.status == 404:
+                    return True
+                raise
+            except CredentialsRejected as exc:
+                if exc.status == 403 and not isinstance(exc, CaptchaRequired):
+                    log.warning("jira: %s is missing from the listing; Jira will not say if it exists: %s", key, exc)
+                    return False
+                raise
+            log.warning("jira: %s is missing from the listing but Jira still has it: no tombstone", key)
+            return False
+
+        answers = await asyncio.gather(*(gone(key) for key in keys))
+        deleted = [key for key, is_gone in zip(keys, answers, strict=True) if is_gone]
+        kept = [key for key, is_gone in zip(keys, answers, strict=True) if not is_gone]
+        return deleted, kept
 
 
 __all__ = ["SOURCE", "JiraSource", "SyncResult"]

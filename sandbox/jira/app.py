@@ -15,13 +15,14 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.core import SandboxWorld, vendor_middlewares
-from sandbox.jira import routes_issues, routes_meta, routes_search, routes_webhooks
+from sandbox.jira import routes_control, routes_issues, routes_meta, routes_search, routes_webhooks
 from sandbox.jira.auth import auth_headers, basic_auth_gate, unauthorized_body
 from sandbox.jira.catalog import STORY_POINTS_NAME
 from sandbox.jira.conformance import JiraConformance
 from sandbox.jira.context import BASE_URL, STORE, WORLD
 from sandbox.jira.errors import SERVER_ERRORS, error_body
 from sandbox.jira.ratelimit import BurstLimiter, JiraLimits, near_limit_header, rate_limited_body
+from sandbox.jira.routes_control import GATE, LIMITER
 from sandbox.jira.store import JiraStore
 from sandbox.jira.webhooks import APP_KEY as WEBHOOKS
 from sandbox.jira.webhooks import RetryPolicy, WebhookDispatcher, deliveries_idle
@@ -38,6 +39,10 @@ def _error_body(base_url: str) -> Any:
             return rate_limited_body(), {"RateLimit-Reason": "jira-burst-based"}
         if status == 401:
             return unauthorized_body(), auth_headers(base_url, failed=True)
+        if status == 400:
+            return error_body(["The request is not valid."]), {}
+        if status == 403:
+            return error_body(["You do not have the permission to perform this operation."]), {}
         if status == 404:
             return error_body(["The requested resource could not be found."]), {}
         if status == 405:
@@ -63,16 +68,19 @@ def create_app(
     world.register(SYSTEM, store)
     world.jira = store
     world.faults.register_error_body(SYSTEM, _error_body(base_url))
-    limiter = BurstLimiter(limits)
-    for bucket in limiter.buckets():
-        world.register_limiter(SYSTEM, bucket)
+    limiter = BurstLimiter(limits, lambda: store.quirks)
+    world.register_limiter(SYSTEM, limiter)
+    gate = basic_auth_gate(
+        credentials.jira_email, credentials.jira_token, base_url, lambda: store.quirks.captcha_after_failures
+    )
+    world.register_limiter(SYSTEM, gate)  # failed-login counts start afresh with the limits
     dispatcher = WebhookDispatcher(store, world.clock, base_url, policy=retry_policy)
 
     app = web.Application(
         middlewares=vendor_middlewares(
             world,
             SYSTEM,
-            authenticate=basic_auth_gate(credentials.jira_email, credentials.jira_token, base_url),
+            authenticate=gate,
             rate_limit=limiter,
             validator=JiraConformance(validator) if validator is not None else None,  # type: ignore[arg-type]
         )
@@ -81,10 +89,13 @@ def create_app(
     app[WORLD] = world
     app[BASE_URL] = base_url
     app[WEBHOOKS] = dispatcher
+    app[GATE] = gate
+    app[LIMITER] = limiter
     routes_meta.add_routes(app)
     routes_search.add_routes(app)
     routes_issues.add_routes(app)
     routes_webhooks.add_routes(app)
+    routes_control.add_routes(app)
     app.on_response_prepare.append(near_limit_header)
     app.on_startup.append(dispatcher.start)
     app.on_cleanup.append(dispatcher.stop)

@@ -352,7 +352,7 @@ class _Context:
     def _project(self, clause: Clause, value: Value) -> str:
         text = self._text(clause, value)
         project = self.store.project(text) or next(
-            (p for p in self.store.projects.values() if p.name.casefold() == text.casefold()), None
+            (p for p in self.store.visible_projects() if p.name.casefold() == text.casefold()), None
         )
         if project is None:
             raise self._missing(clause, value)

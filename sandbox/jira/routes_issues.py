@@ -23,7 +23,7 @@ from sandbox.jira.context import (
 )
 from sandbox.jira.errors import JiraError
 from sandbox.jira.model import ChangeGroup, ChangeItem, Issue
-from sandbox.jira.shapes import FieldSelection
+from sandbox.jira.shapes import FieldSelection, jira_time
 
 CHANGELOG_PAGE = 100
 BULK_DEFAULT = 1000
@@ -169,11 +169,22 @@ def _filtered(entry: ChangeGroup, field_ids: set[str]) -> tuple[ChangeItem, ...]
     )
 
 
+def _bulk_time(entry: ChangeGroup, shape: str) -> int | str:
+    """`created` as `changelog/bulkfetch` writes it: epoch milliseconds on Jira Cloud (Atlassian's example
+    shows a number: `"created":1492070429`, though the schema says `date-time`), or the other shapes."""
+    if shape == "iso":
+        return jira_time(entry.created)
+    millis = int(entry.created.timestamp() * 1000)
+    return millis // 1000 if shape == "epoch_s" else millis
+
+
 @handles_errors
 async def bulk_changelog(request: web.Request) -> web.StreamResponse:
-    ids, field_ids, size, after = _bulk_request(await json_body(request))
+    request_body = await json_body(request)
+    ids, field_ids, size, after = _bulk_request(request_body)
     jira = store(request)
     render = renderer(request)
+    shape = jira.quirks.changelog_created
     with jira.lock:
         issues: dict[int, Issue] = {}
         for reference in ids:
@@ -195,7 +206,9 @@ async def bulk_changelog(request: web.Request) -> web.StreamResponse:
         page = entries[:size]
         grouped: dict[int, list[dict[str, Any]]] = {}
         for _, entry in page:
-            grouped.setdefault(entry.issue_id, []).append(render.history(entry))
+            shown = render.history(entry)
+            shown["created"] = _bulk_time(entry, shape)
+            grouped.setdefault(entry.issue_id, []).append(shown)
         body: dict[str, Any] = {
             "issueChangeLogs": [
                 {"issueId": str(issue_id), "changeHistories": histories} for issue_id, histories in grouped.items()
@@ -203,6 +216,8 @@ async def bulk_changelog(request: web.Request) -> web.StreamResponse:
         }
         if len(entries) > size:
             body["nextPageToken"] = _bulk_token(page[-1][0])
+        if jira.quirks.repeat_page_tokens and after is not None:
+            body["nextPageToken"] = str(request_body["nextPageToken"])
         return jira_json(body)
 
 

@@ -125,7 +125,7 @@ async def project_search(request: web.Request) -> web.StreamResponse:
     with jira.lock:
         projects = [
             p
-            for p in jira.projects.values()
+            for p in jira.visible_projects()
             if (not keys or p.key in keys) and (not query or query in p.key.casefold() or query in p.name.casefold())
         ]
         projects = _sorted_projects(projects, request.query.get("orderBy", "key"))
@@ -155,7 +155,7 @@ async def all_projects(request: web.Request) -> web.StreamResponse:
     expand = list_param(request, "expand")
     with jira.lock:
         return jira_json(
-            [render.project(p, expand=expand) for p in sorted(jira.projects.values(), key=lambda p: p.key)]
+            [render.project(p, expand=expand) for p in sorted(jira.visible_projects(), key=lambda p: p.key)]
         )
 
 

@@ -29,6 +29,21 @@ from sandbox.jira.search import (
 )
 from sandbox.jira.shapes import FieldSelection
 
+RECONCILE_MAX = 50
+"""`reconcileIssues`: "Strong consistency issue ids to be reconciled with search results. Accepts max 50 ids."""
+
+
+def _reconcile(values: list[Any]) -> frozenset[int]:
+    """`reconcileIssues`: issue ids (numbers, or digit strings in a query), at most 50."""
+    ids: set[int] = set()
+    for value in values:
+        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
+            raise JiraError(400, (f"The 'reconcileIssues' values must be issue IDs, got '{value}'.",))
+        ids.add(int(value))
+    if len(ids) > RECONCILE_MAX:
+        raise JiraError(400, (f"The 'reconcileIssues' parameter accepts at most {RECONCILE_MAX} issue IDs.",))
+    return frozenset(ids)
+
 
 def _strings(value: Any, name: str) -> list[str]:
     if value is None:
@@ -48,6 +63,7 @@ async def _respond(
     max_results: int,
     fields: list[str],
     expand: list[str],
+    reconcile: frozenset[int] = frozenset(),
 ) -> web.Response:
     selection = FieldSelection.parse(fields, default="id")
     limit = MAX_RESULTS_IDS_ONLY if selection.ids_only else MAX_RESULTS_WITH_FIELDS
@@ -61,6 +77,7 @@ async def _respond(
             next_page_token=token,
             now=world(request).clock.now(),
             current_user=current_account(request),
+            reconcile=reconcile,
         )
         body: dict[str, Any] = {
             "issues": [render.issue(issue, selection, expand, names_at_top=True) for issue in page.issues]
@@ -85,6 +102,7 @@ async def search_get(request: web.Request) -> web.StreamResponse:
         max_results=max_results,
         fields=list_param(request, "fields"),
         expand=list_param(request, "expand"),
+        reconcile=_reconcile(list_param(request, "reconcileIssues")),
     )
 
 
@@ -111,7 +129,16 @@ async def search_post(request: web.Request) -> web.StreamResponse:
         max_results=max_results,
         fields=_strings(body.get("fields"), "fields"),
         expand=_strings(body.get("expand"), "expand"),
+        reconcile=_reconcile(_list(body.get("reconcileIssues"), "reconcileIssues")),
     )
+
+
+def _list(value: Any, name: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise JiraError(400, (f"The '{name}' value must be a list.",))
+    return value
 
 
 @handles_errors

@@ -63,24 +63,29 @@ def search(
     next_page_token: str | None,
     now: datetime,
     current_user: str | None,
+    reconcile: frozenset[int] = frozenset(),
 ) -> Page:
-    """One page of the issues `jql` matches, in its order."""
+    """One page of the issues `jql` matches, in its order, as the search index sees them (`reconcile`: issue
+    ids read as they are now). With `quirks.repeat_page_tokens`, a page asked with a token answers that token
+    again."""
     with store.lock:
         compiled = compile_jql(store, jql, now=now, current_user=current_user)
-        fingerprint = _fingerprint(jql)
+        fingerprint = _fingerprint(jql, reconcile)
         cursor = _read_token(next_page_token, fingerprint, len(compiled.ordering.keys)) if next_page_token else None
-        ordered, keys, cursor_key = _ordered(store, jql, now, current_user, compiled, cursor)
+        ordered, keys, cursor_key = _ordered(store, jql, now, current_user, compiled, cursor, reconcile)
         start = bisect_right(keys, cursor_key) if cursor_key is not None else 0
         page = ordered[start : start + max_results]
         more = start + max_results < len(ordered)
         token = _write_token(fingerprint, _raw(page[-1], compiled.ordering), page[-1].id) if page and more else None
+        if store.quirks.repeat_page_tokens and next_page_token is not None:
+            token = next_page_token
         return Page(page, token)
 
 
 def count(store: JiraStore, jql: str, *, now: datetime, current_user: str | None) -> int:
     with store.lock:
         compiled = compile_jql(store, jql, now=now, current_user=current_user)
-        return sum(1 for issue in store.issues.values() if compiled.predicate(issue))
+        return sum(1 for issue in store.index.view(store.issues.values()) if compiled.predicate(issue))
 
 
 def matches(store: JiraStore, compiled: Compiled, issue: Issue) -> bool:
@@ -99,9 +104,11 @@ def _ordered(
     current_user: str | None,
     compiled: Compiled,
     cursor: tuple[Raw, int] | None,
+    reconcile: frozenset[int] = frozenset(),
 ) -> tuple[list[Issue], list[tuple[Any, ...]], tuple[Any, ...] | None]:
-    """The matching issues in order, reused across the pages of one query while the store has not changed."""
-    key = ("search", store.version, jql, floor_minute(now), current_user)
+    """The matching issues in order, reused across the pages of one query while the store and its search
+    index have not changed."""
+    key = ("search", store.version, store.index.fingerprint(reconcile), jql, floor_minute(now), current_user)
     cache = store.read_cache
     cached = cache.get(key)
     if cached is not None:
@@ -111,7 +118,7 @@ def _ordered(
         placed = _composite(cursor[0], cursor[1], compiled.ordering, ranks)
         if placed is not None:
             return ordered, keys, placed
-    matching = [issue for issue in store.issues.values() if compiled.predicate(issue)]
+    matching = [issue for issue in store.index.view(store.issues.values(), reconcile) if compiled.predicate(issue)]
     ordered, keys, ranks = _order(matching, compiled.ordering, cursor)
     if len(cache) >= _CACHE_SIZE:
         cache.pop(next(iter(cache)))
@@ -157,8 +164,11 @@ def _composite(raw: Raw, issue_id: int, ordering: Ordering, ranks: list[dict[Any
     return (*parts, issue_id)
 
 
-def _fingerprint(jql: str) -> str:
-    return hashlib.sha256(" ".join(jql.split()).encode()).hexdigest()[:16]
+def _fingerprint(jql: str, reconcile: frozenset[int] = frozenset()) -> str:
+    """The query a token belongs to: its JQL and its `reconcileIssues` ("This list of ids should be consistent
+    with each paginated request across different pages": a token asked with another list is refused)."""
+    text = " ".join(jql.split()) + ("|" + ",".join(str(i) for i in sorted(reconcile)) if reconcile else "")
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _freeze(value: Any) -> Hashable | None:

@@ -44,6 +44,7 @@ from sandbox.jira.model import (
     Status,
     User,
 )
+from sandbox.jira.quirks import JiraQuirks, SearchIndex
 
 EventKind = Literal["created", "updated", "deleted", "commented"]
 ISSUE_KEY = re.compile(r"^([A-Z][A-Z0-9_]*)-([1-9][0-9]*)$")
@@ -107,6 +108,11 @@ class JiraStore:
         self._status_ids = itertools.count(10010)
         self._type_ids = itertools.count(10010)
         self.service_account = User(SERVICE_ACCOUNT_ID, "Tandem Integration", self.api_email)
+        self.quirks = JiraQuirks()
+        """Jira Cloud behaviours a test switches on (`quirks.py`); back to the defaults on every load."""
+        self.index = SearchIndex(self.quirks)
+        """What search sees (eventually consistent with `issues` when `quirks.search_lag_seconds` > 0)."""
+        self._hiding = True
 
     @property
     def lock(self) -> threading.RLock:
@@ -166,6 +172,14 @@ class JiraStore:
             self.version += 1
 
     def _apply(self, op: dict[str, Any], at: datetime) -> None:
+        with self._lock:
+            self._hiding = False  # scenario steps act as the site's own users, who see every project
+            try:
+                self._apply_step(op, at)
+            finally:
+                self._hiding = True
+
+    def _apply_step(self, op: dict[str, Any], at: datetime) -> None:
         with self._lock:
             if "user" in op:
                 self._put_user(op["user"])
@@ -236,12 +250,24 @@ class JiraStore:
         return self._fields_by_id["customfield_10016"]
 
     def issue(self, id_or_key: str) -> Issue | None:
-        """An issue by key (`WEB-1`, any case) or id (`10001`)."""
+        """An issue by key (`WEB-1`, any case) or id (`10001`); None also for an issue of a project the API
+        account may not browse (`quirks.hidden_projects`), as Jira answers."""
         with self._lock:
             if id_or_key.isdigit():
-                return self.issues.get(int(id_or_key))
-            issue_id = self._keys.get(id_or_key.upper())
-            return None if issue_id is None else self.issues.get(issue_id)
+                found = self.issues.get(int(id_or_key))
+            else:
+                issue_id = self._keys.get(id_or_key.upper())
+                found = None if issue_id is None else self.issues.get(issue_id)
+            if found is not None and self._hidden(found.project_key):
+                return None
+            return found
+
+    def _hidden(self, project_key: str) -> bool:
+        return self._hiding and project_key in self.quirks.hidden_projects
+
+    def visible_projects(self) -> list[Project]:
+        """The projects the API account may browse."""
+        return [p for p in self.projects.values() if not self._hidden(p.key)]
 
     def require_issue(self, id_or_key: str) -> Issue:
         issue = self.issue(id_or_key)
@@ -291,9 +317,12 @@ class JiraStore:
         return None if user is None else user.display_name
 
     def project(self, id_or_key: str) -> Project | None:
+        """A project by key or id; None for one the API account may not browse (Jira says it does not exist)."""
         if id_or_key.isdigit():
-            return next((p for p in self.projects.values() if p.id == int(id_or_key)), None)
-        return self.projects.get(id_or_key.upper())
+            found = next((p for p in self.projects.values() if p.id == int(id_or_key)), None)
+        else:
+            found = self.projects.get(id_or_key.upper())
+        return None if found is None or self._hidden(found.key) else found
 
     def find_status(self, id_or_name: str) -> Status | None:
         if id_or_name in self.statuses:
@@ -374,6 +403,8 @@ class JiraStore:
             if issue.status.category == "done" and issue.resolution is None and "resolution" not in fields:
                 issue.resolution = "Done"
                 issue.resolution_date = issue.resolution_date or when
+            if api_version is not None:
+                self.index.written(issue.id, None, created=True)
             if notify:
                 actor = author or (self._actor(issue) if api_version is None else self.api_user().account_id)
                 self._emit(IssueEvent("created", issue, None, actor, when))
@@ -436,12 +467,16 @@ class JiraStore:
         with self._lock:
             issue = self.require_issue(id_or_key)
             when = at or self.clock.now()
+            shown = self.index.before_write(issue) if api_version is not None else None
             writer = FieldWriter(EditContext(self, when, api_version), issue, creating=False)
             writer.fields(fields or {})
             writer.update(update or {})
             items = writer.commit()
             actor = author if author is not None else self.api_user().account_id
-            return self._record(issue, items, when, actor)
+            change = self._record(issue, items, when, actor)
+            if change is not None:
+                self.index.written(issue.id, shown)
+            return change
 
     def _record(self, issue: Issue, items: list[ChangeItem], when: datetime, author: str | None) -> ChangeGroup | None:
         if not items:
@@ -491,10 +526,12 @@ class JiraStore:
                 body = text_to_adf(body)
             when = at or self.clock.now()
             actor = author or self.api_user().account_id
+            shown = self.index.before_write(issue)
             self.version += 1
             comment = Comment(next(self._comment_ids), actor, body, when, when)
             issue.comments.append(comment)
             issue.updated = max(issue.updated, when)
+            self.index.written(issue.id, shown)
             self._emit(IssueEvent("commented", issue, None, actor, when, comment))
             return comment
 
