@@ -9,7 +9,8 @@
   A note needs a record to be shown on: the sink writes one only with an association (a contact, company
   or deal), never a note no one would see.
 Creating a task is not idempotent at HubSpot; the sync agent's record of done keys is what keeps a repeated
-command from creating a second one.
+command from creating a second one. Every call here is a priority call: it goes on while only HubSpot's daily
+reserve is left (`TANDEM_HUBSPOT_DAILY_RESERVE`), when polling waits for the daily reset.
 """
 
 from __future__ import annotations
@@ -31,19 +32,19 @@ class HubSpotSink:
         self.api = api
 
     async def update_campaign(self, campaign_id: str, properties: dict[str, str]) -> dict[str, Any]:
-        return await self.api.update_campaign(campaign_id, properties)
+        return await self.api.update_campaign(campaign_id, properties, priority=True)
 
     async def campaign_status(self, campaign_id: str, values: dict[str, str], property_name: str | None) -> bool:
         """Write the status on the campaign; True when it replaced a block a person had edited."""
         if property_name:
-            await self.api.update_campaign(campaign_id, {property_name: status_line(values)})
+            await self.api.update_campaign(campaign_id, {property_name: status_line(values)}, priority=True)
             return False
-        found = await self.api.read_campaigns([campaign_id], ["hs_notes"])
+        found = await self.api.read_campaigns([campaign_id], ["hs_notes"], priority=True)
         results = found.get("results") or []
         if not results:
             raise RequestRejected(f"HubSpot has no campaign {campaign_id}", status=404)
         notes = (results[0].get("properties") or {}).get("hs_notes")
-        await self.api.update_campaign(campaign_id, {"hs_notes": with_block(notes, values)})
+        await self.api.update_campaign(campaign_id, {"hs_notes": with_block(notes, values)}, priority=True)
         return split(notes).edited
 
     async def create_task(
@@ -58,7 +59,7 @@ class HubSpotSink:
             "hs_task_type": "TODO",
             "hubspot_owner_id": owner_id,
         }
-        return await self.api.create_task(properties)
+        return await self.api.create_task(properties, priority=True)
 
     async def create_note(
         self, body: str, at: datetime, records: dict[str, str], owner_id: str | None = None
@@ -69,7 +70,7 @@ class HubSpotSink:
         properties = {"hs_timestamp": millis(at), "hs_note_body": body}
         if owner_id:
             properties["hubspot_owner_id"] = owner_id
-        return await self.api.create_note(properties, records)
+        return await self.api.create_note(properties, records, priority=True)
 
 
 __all__ = ["HubSpotSink"]
