@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import hubspot
@@ -47,6 +48,12 @@ SCOPES_READ = "marketing.campaigns.read, crm.objects.owners.read"
 SCOPES_WRITE = "marketing.campaigns.write, crm.objects.contacts.write (tasks and notes)"
 
 T = TypeVar("T")
+
+
+def _path(base: str, *segments: str) -> str:
+    """`base` and each segment quoted whole (`/` too): an id from elsewhere (a reference in a Jira label, say) is
+    one path segment, never `..` steps to another endpoint."""
+    return "/".join([base, *(quote(str(segment), safe="") for segment in segments)])
 
 
 class HubSpotFailure(HttpFailure):
@@ -171,7 +178,7 @@ class HubSpotApi:
 
     async def get_campaign(self, campaign_id: str) -> dict[str, Any]:
         """One campaign (no properties): `RequestRejected` with status 404 when HubSpot has none by that id."""
-        data: dict[str, Any] = await self._call("read campaign", self._send, "GET", f"{CAMPAIGNS}/{campaign_id}")
+        data: dict[str, Any] = await self._call("read campaign", self._send, "GET", _path(CAMPAIGNS, campaign_id))
         return data
 
     async def read_campaigns(self, ids: list[str], properties: list[str], *, priority: bool = False) -> dict[str, Any]:
@@ -189,7 +196,7 @@ class HubSpotApi:
             "update campaign",
             self._send,
             "PATCH",
-            f"{CAMPAIGNS}/{campaign_id}",
+            _path(CAMPAIGNS, campaign_id),
             None,
             {"properties": properties},
             priority=priority,
