@@ -4,7 +4,9 @@ registered: the replayer drives the sources on the scenario clock itself.
 
 - `poll_hubspot`, as soon as the worker leads and then every `TANDEM_HUBSPOT_POLL_SECONDS`:
   `HubSpotSource.sync()`, then `reconcile()` when `TANDEM_RECONCILE_SECONDS` have passed since the last full
-  listing (on the source's clock);
+  listing (on the source's clock); a poll that meets a hold of the API's budget (`ApiPaused`: HubSpot's daily
+  limit down to its reserve) is no error: it reports the hold (health: held until when, and why; logged once
+  per reason) and the next poll tries again;
 - `poll_jira`, the same for `JiraSource` every `TANDEM_JIRA_POLL_SECONDS`.
 """
 
@@ -17,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 import mode
 
-from connectors.http.errors import CredentialsRejected
+from connectors.http.errors import ApiPaused, CredentialsRejected
 from connectors.http.redact import redact
 from connectors.runtime import ConnectorRuntime
 from connectors.status import status
@@ -61,6 +63,9 @@ async def poll(system: str) -> None:
     except CredentialsRejected as exc:
         tally.failed(redact(str(exc)))
         runtime.stop_connector(system, exc)
+    except ApiPaused as exc:  # the app's budget is on hold (a daily limit): not an error, the next poll tries
+        if tally.paused(redact(str(exc))):
+            log.warning("%s poll waits: %s", system, redact(str(exc)))
     except Exception as exc:  # noqa: BLE001 - a failed poll is retried at the next one; the cursor did not move
         tally.failed(f"{type(exc).__name__}: {redact(str(exc))}")
         log.warning("%s poll failed (next poll tries again): %s: %s", system, type(exc).__name__, redact(str(exc)))
@@ -79,6 +84,13 @@ def source_health(system: str, now: datetime) -> SourceHealth:
     source = runtime.hubspot if system == "hubspot" else runtime.jira
     tally = status.polls[system]
     caller = source.api.caller if source is not None else None
+    hold = caller.budget.held(priority=False) if caller is not None else None
+    limits = getattr(source.api, "limits", None) if source is not None else None
+    daily = limits.view() if limits is not None else None
+    held_until = None
+    if hold is not None:
+        held_until = daily.held_until if daily is not None and daily.held_until else None
+        held_until = held_until or now + timedelta(seconds=max(0.0, hold.until - time.monotonic()))
     return SourceHealth(
         system=system,
         worker=WORKER,
@@ -96,6 +108,11 @@ def source_health(system: str, now: datetime) -> SourceHealth:
         retries=caller.retries if caller else 0,
         throttled=caller.throttled if caller else 0,
         headroom=caller.headroom() if caller else None,
+        held_until=held_until,
+        held_reason=hold.reason if hold is not None else None,
+        daily_limit=daily.limit if daily is not None else None,
+        daily_remaining=daily.remaining if daily is not None else None,
+        daily_reserve=daily.reserve if daily is not None else None,
     )
 
 

@@ -22,11 +22,14 @@ class PollTally:
     last_success_at: datetime | None = None
     last_error: str | None = None
     last_error_at: datetime | None = None
+    held: str | None = None
+    """Why the last poll did not run: the API's budget is on hold (HubSpot's daily limit, say); not an error."""
 
     def succeeded(self) -> None:
         now = datetime.now(UTC)
         self.polls += 1
         self.last_poll_at = self.last_success_at = now
+        self.held = None
 
     def failed(self, error: str) -> None:
         now = datetime.now(UTC)
@@ -34,6 +37,15 @@ class PollTally:
         self.errors += 1
         self.last_poll_at = self.last_error_at = now
         self.last_error = error
+        self.held = None
+
+    def paused(self, reason: str) -> bool:
+        """The poll waited for a hold to end; True when this is news (a new reason), to be logged once."""
+        self.polls += 1
+        self.last_poll_at = datetime.now(UTC)
+        news = reason != self.held
+        self.held = reason
+        return news
 
 
 @dataclass

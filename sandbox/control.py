@@ -9,6 +9,10 @@
 | `DELETE /_sandbox/faults[/{system}]` | switch faults off |
 | `GET /_sandbox/writes?since=N` | the write log from index N, as a JSON list |
 | `GET /_sandbox/health` | `{"status": "ok", ...}` |
+| `GET/PUT /_sandbox/hubspot/limits` | HubSpot's account terms: tier, daily limit, used today, time zone (*) |
+| `GET/PUT /_sandbox/hubspot/paging` | HubSpot's campaign cursors: `{"cursors": "offset"}` or `"keyset"` (*) |
+
+(*) served by the HubSpot app itself (`sandbox/hubspot/app.py`), beside this control plane.
 
 Vendor authentication does not apply here; vendor paths never start with `/_sandbox/`. Problems are 400s
 with `{"error": message}` (a bad scenario's message names its file, line and problem).

@@ -1,4 +1,5 @@
-"""Switchable faults for the vendor sandboxes: added latency, 5xx errors, 429 storms and outage windows.
+"""Switchable faults for the vendor sandboxes: added latency, 5xx errors, 429 storms, outage windows, refusals
+and paging cursors that repeat.
 
 Every decision comes from one seeded RNG per system, and every request draws the same number of values
 from it whatever happens, so the same seed and the same request sequence give the same faults.
@@ -50,6 +51,9 @@ class FaultConfig:
     refuse: dict[str, int] = field(default_factory=dict)
     """`METHOD path-regex` → status: matching requests are refused with the vendor's error for that status
     (403: a permission or scope missing; 404: gone; 400: a field the screen lacks)."""
+    repeat_cursor: list[str] = field(default_factory=list)
+    """Path regexes of listings whose paging cursor repeats (a vendor fault, or a caching proxy): a page asked
+    for with a cursor hands that same cursor back as the next one, so a client that follows it never ends."""
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -89,6 +93,8 @@ class FaultConfig:
             values["outages"] = _outages(data["outages"])
         if "refuse" in data:
             values["refuse"] = _refusals(data["refuse"])
+        if "repeat_cursor" in data:
+            values["repeat_cursor"] = _patterns("repeat_cursor", data["repeat_cursor"])
         return cls(**values)
 
     def to_json(self) -> dict[str, Any]:
@@ -101,6 +107,7 @@ class FaultConfig:
             "outages": [[start.isoformat(), end.isoformat()] for start, end in self.outages],
             "write_reply_delay_ms": self.write_reply_delay_ms,
             "refuse": dict(self.refuse),
+            "repeat_cursor": list(self.repeat_cursor),
             "seed": self.seed,
         }
 
@@ -148,6 +155,17 @@ def _refusals(value: Any) -> dict[str, int]:
             raise ValueError(f"refuse rule {rule!r}: the status must be a 4xx")
         found[f"{method.upper()} {pattern}"] = status
     return found
+
+
+def _patterns(name: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(p, str) and p for p in value):
+        raise ValueError(f'{name} is a list of path regexes, e.g. ["^/marketing/v3/campaigns$"]')
+    for pattern in value:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"{name} {pattern!r}: {exc}") from None
+    return list(value)
 
 
 class _SystemFaults:
@@ -217,6 +235,15 @@ class Faults:
         if storm_roll < config.storm_rate:
             return self._respond(system, 429, config)
         return None
+
+    def repeats_cursor(self, system: str, path: str) -> bool:
+        """Whether `system`'s listing at `path` hands back the cursor it was asked with (`repeat_cursor`)."""
+        config = self.config(system)
+        if config is None or not any(re.search(pattern, path) for pattern in config.repeat_cursor):
+            return False
+        with self._lock:
+            self.injected[(system, 200)] += 1
+        return True
 
     async def hold_write_reply(self, system: str) -> None:
         """Sleep the configured `write_reply_delay_ms` after a write was carried out."""

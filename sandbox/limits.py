@@ -1,7 +1,10 @@
-"""Rate limiters as the vendors enforce them: HubSpot's rolling window and Jira's token bucket.
+"""Rate limiters as the vendors enforce them: HubSpot's rolling window and daily limit, Jira's token bucket.
 
-Both keep state per key (the credential) and read a monotonic clock, never the sandbox clock: rate limits
-are about real request pace, even while a replay jumps scenario time forward.
+All keep state per key (the credential). The rolling window and the token bucket read a monotonic clock,
+never the sandbox clock: they are about real request pace, even while a replay jumps scenario time forward.
+The daily limit counts per day of the sandbox clock, in the account's time zone, as HubSpot counts "midnight
+to midnight based on the time zone setting of the account": a replay that moves to the next day starts a
+fresh count, as the day would at HubSpot.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 
 class RollingWindowLimiter:
@@ -40,10 +45,66 @@ class RollingWindowLimiter:
                 return True, self.limit - len(hits), wait
             return False, 0, max(0.0, hits[0] + self.window - now)
 
+    def remaining(self, key: str) -> int:
+        """Slots free for `key` right now (none taken)."""
+        now = self._clock()
+        with self._lock:
+            hits = self._hits.get(key, deque())
+            return self.limit - sum(1 for hit in hits if hit > now - self.window)
+
     def reset(self) -> None:
         """Forget all keys' history."""
         with self._lock:
             self._hits.clear()
+
+
+class DailyLimit:
+    """At most `limit` requests per key and day (HubSpot's DAILY policy); the day is `now()`'s date in `zone`.
+
+    Refused requests do not count. `limit` None: no daily limit (HubSpot's OAuth apps have none)."""
+
+    def __init__(self, limit: int | None, *, now: Callable[[], datetime], zone: str = "UTC") -> None:
+        if limit is not None and limit < 1:
+            raise ValueError("a daily limit must be >= 1 (or none)")
+        self.limit = limit
+        self.zone = ZoneInfo(zone)
+        self._now = now
+        self._lock = threading.Lock()
+        self._used: dict[tuple[str, date], int] = {}
+
+    def today(self) -> date:
+        return self._now().astimezone(self.zone).date()
+
+    def used(self, key: str) -> int:
+        with self._lock:
+            return self._used.get((key, self.today()), 0)
+
+    def remaining(self, key: str) -> int | None:
+        """Requests left today for `key` (None: no daily limit)."""
+        if self.limit is None:
+            return None
+        return max(0, self.limit - self.used(key))
+
+    def take(self, key: str) -> int | None:
+        """Count one request for `key` today; the requests left after it (None: no daily limit)."""
+        if self.limit is None:
+            return None
+        day = self.today()
+        with self._lock:
+            used = self._used.get((key, day), 0) + 1
+            self._used = {k: v for k, v in self._used.items() if k[1] == day}  # earlier days are over
+            self._used[(key, day)] = used
+        return max(0, self.limit - used)
+
+    def spend(self, key: str, count: int) -> None:
+        """Count `count` requests for `key` today at once (the control plane: a day half spent)."""
+        with self._lock:
+            self._used[(key, self.today())] = self._used.get((key, self.today()), 0) + count
+
+    def reset(self) -> None:
+        """Forget every day's counts."""
+        with self._lock:
+            self._used.clear()
 
 
 class TokenBucket:
@@ -81,4 +142,4 @@ class TokenBucket:
             self._state.clear()
 
 
-__all__ = ["RollingWindowLimiter", "TokenBucket"]
+__all__ = ["DailyLimit", "RollingWindowLimiter", "TokenBucket"]

@@ -504,6 +504,11 @@ class SourceHealth(TandemRecord):
     retries: int = 0
     throttled: int = 0  # answers with 429
     headroom: float | None = None  # 0–1: what is left of Tandem's own rate budget for this API right now
+    held_until: datetime | None = None  # polling waits until then (e.g. HubSpot's daily limit at its reserve)
+    held_reason: str | None = None  # why, in one line
+    daily_limit: int | None = None  # HubSpot's daily request limit, as its last answer said
+    daily_remaining: int | None = None  # what is left of it
+    daily_reserve: int | None = None  # requests of it kept for write-back and alerts
 
     required_text = ("system", "worker")
 

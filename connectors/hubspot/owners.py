@@ -15,6 +15,7 @@ from typing import Any
 from connectors.http.errors import RequestRejected
 from connectors.hubspot.api import HubSpotApi
 from connectors.hubspot.normalise import owner_person
+from connectors.hubspot.paging import Cursors
 from streams.records import Person
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class OwnerDirectory:
 
     async def refresh(self) -> None:
         people: dict[str, Person] = {}
+        cursors = Cursors("list owners")
         after: str | None = None
         while True:
             page = await self.api.owners_page(after)
@@ -49,7 +51,7 @@ class OwnerDirectory:
                 for user in user_ids(owner):
                     people.setdefault(user, person)
                 people[person.id] = person
-            after = ((page.get("paging") or {}).get("next") or {}).get("after")
+            after = cursors.next(page)
             if not after:
                 break
         self.people = people

@@ -9,17 +9,27 @@
   A note needs a record to be shown on: the sink writes one only with an association (a contact, company
   or deal), never a note no one would see.
 Creating a task is not idempotent at HubSpot; the sync agent's record of done keys is what keeps a repeated
-command from creating a second one.
+command from creating a second one. Every call here is a priority call: it goes on while only HubSpot's daily
+reserve is left (`TANDEM_HUBSPOT_DAILY_RESERVE`), when polling waits for the daily reset.
+Task and note bodies are rich text (HTML) at HubSpot; the text Tandem puts there (Jira summaries, campaign
+names) is plain text, so it is escaped (`html_text`) and shows as written, markup and all, running nothing.
+Task subjects are plain text at HubSpot and go as they are.
 """
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from typing import Any
 
 from connectors.http.errors import RequestRejected
 from connectors.hubspot.api import NOTE_TO, HubSpotApi
 from connectors.hubspot.status_block import split, status_line, with_block
+
+
+def html_text(text: str) -> str:
+    """Plain text for a HubSpot rich-text property: HTML-escaped, its line breaks kept as `<br>`."""
+    return "<br>".join(html.escape(line, quote=True) for line in text.splitlines())
 
 
 def millis(when: datetime) -> str:
@@ -31,19 +41,19 @@ class HubSpotSink:
         self.api = api
 
     async def update_campaign(self, campaign_id: str, properties: dict[str, str]) -> dict[str, Any]:
-        return await self.api.update_campaign(campaign_id, properties)
+        return await self.api.update_campaign(campaign_id, properties, priority=True)
 
     async def campaign_status(self, campaign_id: str, values: dict[str, str], property_name: str | None) -> bool:
         """Write the status on the campaign; True when it replaced a block a person had edited."""
         if property_name:
-            await self.api.update_campaign(campaign_id, {property_name: status_line(values)})
+            await self.api.update_campaign(campaign_id, {property_name: status_line(values)}, priority=True)
             return False
-        found = await self.api.read_campaigns([campaign_id], ["hs_notes"])
+        found = await self.api.read_campaigns([campaign_id], ["hs_notes"], priority=True)
         results = found.get("results") or []
         if not results:
             raise RequestRejected(f"HubSpot has no campaign {campaign_id}", status=404)
         notes = (results[0].get("properties") or {}).get("hs_notes")
-        await self.api.update_campaign(campaign_id, {"hs_notes": with_block(notes, values)})
+        await self.api.update_campaign(campaign_id, {"hs_notes": with_block(notes, values)}, priority=True)
         return split(notes).edited
 
     async def create_task(
@@ -52,13 +62,13 @@ class HubSpotSink:
         properties = {
             "hs_timestamp": millis(due),
             "hs_task_subject": subject,
-            "hs_task_body": body,
+            "hs_task_body": html_text(body),
             "hs_task_status": "NOT_STARTED",
             "hs_task_priority": priority,
             "hs_task_type": "TODO",
             "hubspot_owner_id": owner_id,
         }
-        return await self.api.create_task(properties)
+        return await self.api.create_task(properties, priority=True)
 
     async def create_note(
         self, body: str, at: datetime, records: dict[str, str], owner_id: str | None = None
@@ -66,10 +76,10 @@ class HubSpotSink:
         """A note on `records` (`contact`/`company`/`deal` → id): HubSpot shows a note only on its records."""
         if not records or set(records) - set(NOTE_TO):
             raise RequestRejected("a note needs a contact, company or deal to be on", status=400)
-        properties = {"hs_timestamp": millis(at), "hs_note_body": body}
+        properties = {"hs_timestamp": millis(at), "hs_note_body": html_text(body)}
         if owner_id:
             properties["hubspot_owner_id"] = owner_id
-        return await self.api.create_note(properties, records)
+        return await self.api.create_note(properties, records, priority=True)
 
 
-__all__ = ["HubSpotSink"]
+__all__ = ["HubSpotSink", "html_text"]

@@ -5,8 +5,13 @@
   but produces nothing the cursor covers).
 - Later `sync()`s: incremental. Pages sorted `-updatedAt` and stops at the first campaign older than the
   cursor minus the lookback; repeats inside the lookback are dropped by (id, updatedAt).
-- `reconcile()`: lists every id; each id known before but missing now gets a tombstone (`deleted=True`,
-  at the source's clock), and ids never seen are read and produced (a gap the polls missed).
+- `reconcile()`: lists every id; each id known before but missing from the listing is read directly (batch
+  read, then one GET for any the batch does not account for), and only those HubSpot says are gone get a
+  tombstone (`deleted=True`, at the source's clock): a listing's `after` may be an offset, so a deletion
+  while it pages shifts a live campaign past a page boundary. Ids never seen are read and produced (a gap
+  the polls missed).
+Every listing follows its `after` cursors through `connectors.hubspot.paging.Cursors`: a cursor that comes
+back, or a listing past `MAX_PAGES`, fails the poll with one line instead of paging forever.
 Owners are resolved to name and email through the Owners API (`OwnerDirectory`). Time is the `clock`
 given (the replayer's scenario clock), never read from the wall inside.
 """
@@ -19,10 +24,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.http.errors import ObjectError
+from connectors.http.errors import ObjectError, RequestRejected
 from connectors.hubspot.api import CAMPAIGNS, HubSpotApi
 from connectors.hubspot.normalise import CAMPAIGN_PROPERTIES, campaign_snapshot, campaign_tombstone, updated_at
 from connectors.hubspot.owners import OwnerDirectory
+from connectors.hubspot.paging import Cursors
 from connectors.hubspot.status_block import split
 from connectors.progress import Progress, SyncResult
 from connectors.state.bookkeeping import Bookkeeping
@@ -100,13 +106,14 @@ class HubSpotSource:
     async def _backfill(self) -> Progress:
         watermark = await self.book.load()
         progress = Progress(log, "hubspot campaigns backfill")
+        cursors = Cursors("list campaigns (backfill)")
         after: str | None = None
         while True:
             page = await self.api.list_campaigns(sort="updatedAt", properties=self.properties, after=after, limit=PAGE)
             results = page.get("results") or []
             produced = await self._produce([c for c in results if self._is_new(c)], advance=True)
             progress.add(len(results), produced)
-            after = ((page.get("paging") or {}).get("next") or {}).get("after")
+            after = cursors.next(page)
             if not after:
                 break
         watermark.complete = True
@@ -120,6 +127,7 @@ class HubSpotSource:
         progress = Progress(log, "hubspot campaigns poll", every=30.0)
         cutoff = watermark.cutoff
         fresh: dict[str, dict[str, Any]] = {}
+        cursors = Cursors("list campaigns (poll)")
         after: str | None = None
         done = False
         while not done:
@@ -137,7 +145,7 @@ class HubSpotSource:
                     break
                 if self._is_new(campaign):
                     fresh.setdefault(str(campaign.get("id")), campaign)
-            after = ((page.get("paging") or {}).get("next") or {}).get("after")
+            after = None if done else cursors.next(page)
             done = done or not after
         ordered = sorted(fresh.values(), key=_sort_key)
         progress.produced = await self._produce(ordered, advance=True)
@@ -192,7 +200,7 @@ class HubSpotSource:
     # -- reconcile -----------------------------------------------------------------------------------------------
 
     async def reconcile(self) -> SyncResult:
-        """List every campaign id: tombstones for the vanished, full reads for ids never produced."""
+        """List every campaign id: tombstones for those HubSpot confirms gone, full reads for ids never produced."""
         watermark = await self.book.load()
         if not watermark.complete:
             return await self.sync()
@@ -200,32 +208,71 @@ class HubSpotSource:
             progress = Progress(log, "hubspot campaigns reconcile")
             requests_before = self.api.requests
             listed: set[str] = set()
+            cursors = Cursors("list campaigns (reconcile)")
             after: str | None = None
             while True:
                 page = await self.api.list_campaigns(sort="createdAt", properties=[], after=after, limit=PAGE)
                 listed.update(str(c["id"]) for c in page.get("results") or [] if c.get("id"))
-                after = ((page.get("paging") or {}).get("next") or {}).get("after")
+                after = cursors.next(page)
                 if not after:
                     break
             known = await self.book.known_ids()
             now = self.clock()
-            vanished = sorted(known - listed)
-            await self.sink.send_many(TOPIC, [(ident, campaign_tombstone(ident, now)) for ident in vanished])
+            gone, alive = await self._confirm_gone(sorted(known - listed))
+            await self.sink.send_many(TOPIC, [(ident, campaign_tombstone(ident, now)) for ident in gone])
             unseen = sorted(listed - known)
-            produced = len(vanished)
+            produced = len(gone)
             for start in range(0, len(unseen), BATCH_READ):
                 batch = await self.api.read_campaigns(unseen[start : start + BATCH_READ], self.properties)
                 produced += await self._produce(sorted(batch.get("results") or [], key=_sort_key), advance=False)
             watermark.reconciled_at = now
-            await self.book.save_listing(listed)
+            await self.book.save_listing(listed | alive)
             progress.add(len(listed), produced)
             log.info(
-                "hubspot campaigns reconcile: %d listed, %d tombstoned, %d found unseen",
+                "hubspot campaigns reconcile: %d listed, %d tombstoned, %d missing from the listing but alive, "
+                "%d found unseen",
                 len(listed),
-                len(vanished),
+                len(gone),
+                len(alive),
                 len(unseen),
             )
             return SyncResult(len(listed), produced, self.api.requests - requests_before, progress.elapsed())
+
+    async def _confirm_gone(self, missing: list[str]) -> tuple[list[str], set[str]]:
+        """Of campaigns missing from a listing, (those HubSpot says are gone, those it still has). The batch read
+        answers each id with the campaign or an `OBJECT_NOT_FOUND` error; an id it accounts for neither way is
+        read alone (404: gone). Any other failure fails the reconcile: nothing is tombstoned on a guess."""
+        gone: list[str] = []
+        alive: set[str] = set()
+        for start in range(0, len(missing), BATCH_READ):
+            batch = missing[start : start + BATCH_READ]
+            answer = await self.api.read_campaigns(batch, [])
+            found = {str(c.get("id")) for c in answer.get("results") or []}
+            not_found: set[str] = set()
+            for error in answer.get("errors") or []:
+                if isinstance(error, dict) and error.get("category") == "OBJECT_NOT_FOUND":
+                    not_found.update(str(i) for i in ((error.get("context") or {}).get("ids") or []))
+            for ident in batch:
+                if ident in found:
+                    alive.add(ident)
+                elif ident in not_found:
+                    gone.append(ident)
+                elif await self._exists(ident):
+                    alive.add(ident)
+                else:
+                    gone.append(ident)
+        if alive:
+            log.info("hubspot reconcile: %d missing from the listing are alive: %s", len(alive), sorted(alive))
+        return gone, alive
+
+    async def _exists(self, campaign_id: str) -> bool:
+        try:
+            await self.api.get_campaign(campaign_id)
+        except RequestRejected as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
 
 
 def _sort_key(campaign: dict[str, Any]) -> tuple[str, str]:

@@ -5,17 +5,26 @@
   delete, batch read, budget totals, metrics;
 - CRM Owners v3: list (`after`, `limit`, `email`, `archived`) and read by id;
 - CRM Tasks and Notes v3: create (with HubSpot-defined associations) and read by id.
-Bearer-token auth and HubSpot's TEN_SECONDLY_ROLLING rate limit sit in front (see `core.vendor_middlewares`).
-Deliberate differences from HubSpot are listed in BEHAVIOR.md beside this file.
+Bearer-token auth and HubSpot's limits sit in front (see `core.vendor_middlewares`): the DAILY limit, then the
+TEN_SECONDLY_ROLLING window, both announced on every answer in HubSpot's `X-HubSpot-RateLimit-*` headers.
+Control routes of its own, beside the shared control plane:
+- `GET/PUT /_sandbox/hubspot/limits`: `{"per_10s", "interval_ms", "daily", "used_today", "time_zone"}` (the
+  account's tier: 100 or 190 per 10 s, a daily limit or `null` for none, requests already spent today);
+- `GET/PUT /_sandbox/hubspot/paging`: `{"cursors": "offset" | "keyset"}` (what the campaign listing's `after` is).
+Loading a scenario restores both to their defaults. Deliberate differences from HubSpot are listed in
+BEHAVIOR.md beside this file.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
@@ -24,15 +33,17 @@ from sandbox.hubspot.errors import (
     HubSpotError,
     auth_body,
     correlation_id,
+    daily_limit_body,
     not_found,
     rate_limit_body,
     status_body,
     validation_error,
 )
-from sandbox.hubspot.paging import Cursor, paginate
+from sandbox.hubspot.paging import KINDS, Cursor, Kind, paginate
 from sandbox.hubspot.params import bool_param, date_param, int_param, json_body, list_param, paging_cursor
 from sandbox.hubspot.shapes import campaign_json, money_json, object_json, owner_json
 from sandbox.hubspot.store import Campaign, HubSpotStore, iso
+from sandbox.limits import DailyLimit
 from sandbox.validation import ResponseValidator
 
 SYSTEM = "hubspot"
@@ -40,6 +51,10 @@ SPEC_DIR = Path(__file__).resolve().parent.parent / "specs" / "hubspot"
 SPEC_FILES = ("campaigns-v3.json", "owners-v3.json", "tasks-v3.json", "notes-v3.json")
 DEFAULT_RATE_LIMIT = (190, 10.0)
 """Professional/Enterprise private apps: 190 requests per rolling 10 seconds."""
+DEFAULT_DAILY_LIMIT = 650_000
+"""Professional private apps' daily limit (https://developers.hubspot.com/changelog/increasing-our-api-limits)."""
+DEFAULT_CURSORS: Kind = "offset"
+"""HubSpot does not document what the campaign listing's `after` is: an offset is the stricter reading."""
 
 CAMPAIGN_SORTS = {"hs_name", "createdAt", "updatedAt"}
 CAMPAIGN_DEFAULT_LIMIT = 50
@@ -50,7 +65,7 @@ OWNER_MAX_LIMIT = 500
 
 STORE: web.AppKey[HubSpotStore] = web.AppKey("hubspot_store", HubSpotStore)
 BASE_URL: web.AppKey[str] = web.AppKey("hubspot_base_url", str)
-LIMITER: web.AppKey[RollingWindowLimiter] = web.AppKey("hubspot_limiter", RollingWindowLimiter)
+WORLD: web.AppKey[SandboxWorld] = web.AppKey("hubspot_world", SandboxWorld)
 RATE_HEADERS: web.RequestKey[dict[str, str]] = web.RequestKey("hubspot_rate_headers", dict)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -59,6 +74,40 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def spec_paths() -> list[Path]:
     """HubSpot's OpenAPI descriptions for the endpoints this sandbox serves."""
     return [SPEC_DIR / name for name in SPEC_FILES]
+
+
+@dataclass
+class Account:
+    """The sandbox portal's API terms: its limits (tier, daily) and the kind of campaign-listing cursor.
+    `reset()` (loading a scenario) restores the defaults it was made with and forgets every count."""
+
+    window: RollingWindowLimiter
+    daily: DailyLimit
+    cursors: Kind = DEFAULT_CURSORS
+    _defaults: tuple[int, float, int | None, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._defaults = (self.window.limit, self.window.window, self.daily.limit, self.daily.zone.key)
+
+    def reset(self) -> None:
+        limit, window, daily, zone = self._defaults
+        self.window.limit, self.window.window = limit, window
+        self.daily.limit, self.daily.zone = daily, ZoneInfo(zone)
+        self.cursors = DEFAULT_CURSORS
+        self.window.reset()
+        self.daily.reset()
+
+    def limits_json(self, key: str) -> dict[str, Any]:
+        return {
+            "per_10s": self.window.limit,
+            "interval_ms": int(self.window.window * 1000),
+            "daily": self.daily.limit,
+            "used_today": self.daily.used(key),
+            "time_zone": self.daily.zone.key,
+        }
+
+
+ACCOUNT: web.AppKey[Account] = web.AppKey("hubspot_account", Account)
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
@@ -73,9 +122,13 @@ def _store(request: web.Request) -> HubSpotStore:
 
 
 def _next_paging(request: web.Request, cursor: Cursor | None) -> dict[str, Any] | None:
-    if cursor is None:
+    asked = request.query.get("after")
+    if asked and request.app[WORLD].faults.repeats_cursor(SYSTEM, request.path):
+        after = asked  # the fault: the cursor asked with comes back as the next one
+    elif cursor is None:
         return None
-    after = cursor.encode()
+    else:
+        after = cursor.encode()
     query = [(k, v) for k, v in request.query.items() if k != "after"] + [("after", after)]
     link = f"{request.app[BASE_URL]}{request.path}?{urlencode(query)}"
     return {"next": {"after": after, "link": link}}
@@ -113,7 +166,14 @@ async def list_campaigns(request: web.Request) -> web.Response:
     name = (request.query.get("name") or "").casefold()
     matching = [c for c in _store(request).campaigns.values() if name in c.properties.get("hs_name", "").casefold()]
     page = paginate(
-        matching, sort=sort, key=_sort_key(sort), ident=lambda c: c.id, descending=descending, after=after, limit=limit
+        matching,
+        sort=sort,
+        key=_sort_key(sort),
+        ident=lambda c: c.id,
+        descending=descending,
+        after=after,
+        limit=limit,
+        kind=request.app[ACCOUNT].cursors,
     )
     body: dict[str, Any] = {"total": len(matching), "results": [campaign_json(c, properties) for c in page.items]}
     paging = _next_paging(request, page.next)
@@ -298,23 +358,100 @@ def _authenticator(token: str) -> Callable[[web.Request], web.Response | None]:
     return authenticate
 
 
-def _rate_limiter(limiter: RollingWindowLimiter, store: HubSpotStore) -> Callable[[web.Request], web.Response | None]:
-    interval = str(int(limiter.window * 1000))
+def _rate_limiter(account: Account, store: HubSpotStore) -> Callable[[web.Request], web.Response | None]:
+    """HubSpot's DAILY limit, then its TEN_SECONDLY_ROLLING window; neither counts a request it refuses. Every
+    answer carries `X-HubSpot-RateLimit-Max`, `-Remaining`, `-Interval-Milliseconds` and, with a daily limit,
+    `-Daily` and `-Daily-Remaining`."""
+
+    def headers(key: str, remaining: int, daily_left: int | None) -> dict[str, str]:
+        out = {
+            "X-HubSpot-RateLimit-Max": str(account.window.limit),
+            "X-HubSpot-RateLimit-Remaining": str(remaining),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(account.window.window * 1000)),
+        }
+        if account.daily.limit is not None and daily_left is not None:
+            out["X-HubSpot-RateLimit-Daily"] = str(account.daily.limit)
+            out["X-HubSpot-RateLimit-Daily-Remaining"] = str(daily_left)
+        return out
 
     def rate_limit(request: web.Request) -> web.Response | None:
         key = request.headers.get("Authorization", "")
-        allowed, remaining, _wait = limiter.check(key)
-        headers = {
-            "X-HubSpot-RateLimit-Max": str(limiter.limit),
-            "X-HubSpot-RateLimit-Remaining": str(remaining),
-            "X-HubSpot-RateLimit-Interval-Milliseconds": interval,
-        }
-        if allowed:
-            request[RATE_HEADERS] = headers
-            return None
-        return web.json_response(rate_limit_body(store.portal_id), status=429, headers=headers)
+        daily_left = account.daily.remaining(key)
+        if daily_left == 0:
+            spent = headers(key, account.window.remaining(key), 0)
+            return web.json_response(daily_limit_body(), status=429, headers=spent)
+        allowed, remaining, _wait = account.window.check(key)
+        if not allowed:
+            return web.json_response(
+                rate_limit_body(store.portal_id), status=429, headers=headers(key, remaining, daily_left)
+            )
+        request[RATE_HEADERS] = headers(key, remaining, account.daily.take(key))
+        return None
 
     return rate_limit
+
+
+def _control_routes(app: web.Application, account: Account, token: str) -> None:
+    """`/_sandbox/hubspot/limits` and `/_sandbox/hubspot/paging` (no vendor auth, like the control plane)."""
+    key = f"Bearer {token}"
+
+    def problem(message: str) -> web.Response:
+        return web.json_response({"error": message}, status=400)
+
+    async def body(request: web.Request) -> Any:
+        try:
+            return json.loads(await request.read() or b"null")
+        except ValueError as exc:
+            raise web.HTTPBadRequest(
+                text=json.dumps({"error": f"the body is not JSON: {exc}"}), content_type="application/json"
+            ) from None
+
+    def positive(data: dict[str, Any], name: str, *, nullable: bool = False) -> int | None:
+        value = data[name]
+        if value is None and nullable:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "used_today" else 1):
+            raise ValueError(f"{name} must be a positive integer{' or null' if nullable else ''}, got {value!r}")
+        return value
+
+    async def get_limits(request: web.Request) -> web.Response:
+        return web.json_response(account.limits_json(key))
+
+    async def put_limits(request: web.Request) -> web.Response:
+        data = await body(request)
+        known = {"per_10s", "interval_ms", "daily", "used_today", "time_zone"}
+        if not isinstance(data, dict) or not data or set(data) - known:
+            return problem(f"the body is an object of some of: {', '.join(sorted(known))}")
+        try:
+            per_10s = positive(data, "per_10s") if "per_10s" in data else account.window.limit
+            interval = positive(data, "interval_ms") if "interval_ms" in data else None
+            daily = positive(data, "daily", nullable=True) if "daily" in data else account.daily.limit
+            used = positive(data, "used_today") if "used_today" in data else None
+            zone = ZoneInfo(str(data["time_zone"])) if "time_zone" in data else account.daily.zone
+        except (ValueError, ZoneInfoNotFoundError) as exc:
+            return problem(str(exc) if isinstance(exc, ValueError) else f"unknown time zone {data['time_zone']!r}")
+        account.window.limit = per_10s or account.window.limit
+        if interval is not None:
+            account.window.window = interval / 1000
+        account.daily.limit, account.daily.zone = daily, zone
+        if used is not None:
+            account.daily.spend(key, used - account.daily.used(key))
+        return web.json_response(account.limits_json(key))
+
+    async def get_paging(request: web.Request) -> web.Response:
+        return web.json_response({"cursors": account.cursors})
+
+    async def put_paging(request: web.Request) -> web.Response:
+        data = await body(request)
+        if not isinstance(data, dict) or set(data) != {"cursors"} or data["cursors"] not in KINDS:
+            return problem(f'the body is {{"cursors": one of {", ".join(KINDS)}}}')
+        account.cursors = data["cursors"]
+        return web.json_response({"cursors": account.cursors})
+
+    app.router.add_get("/_sandbox/hubspot/limits", get_limits, allow_head=False)
+    app.router.add_put("/_sandbox/hubspot/limits", put_limits)
+    app.router.add_get("/_sandbox/hubspot/paging", get_paging, allow_head=False)
+    app.router.add_put("/_sandbox/hubspot/paging", put_paging)
 
 
 @web.middleware
@@ -362,30 +499,35 @@ def create_app(
     base_url: str,
     token: str | None = None,
     rate_limit: tuple[int, float] = DEFAULT_RATE_LIMIT,
+    daily_limit: int | None = DEFAULT_DAILY_LIMIT,
 ) -> web.Application:
     """The HubSpot sandbox app; sets `world.hubspot` and registers its scenario hooks with the world.
 
-    `token` defaults to `world.credentials.hubspot_token`; `rate_limit` is (requests, seconds) per token.
+    `token` defaults to `world.credentials.hubspot_token`; `rate_limit` is (requests, seconds) per token,
+    `daily_limit` requests per day (None: none); both can be changed at `/_sandbox/hubspot/limits`.
     """
     store = HubSpotStore(world.clock)
     world.hubspot = store
     world.register(SYSTEM, _Hooks(store))
     world.faults.register_error_body(SYSTEM, lambda status: (status_body(status, store.portal_id), {}))
-    limiter = RollingWindowLimiter(*rate_limit)
-    world.register_limiter(SYSTEM, limiter)
+    account = Account(RollingWindowLimiter(*rate_limit), DailyLimit(daily_limit, now=world.clock.now))
+    world.register_limiter(SYSTEM, account)
+    token = token or world.credentials.hubspot_token
 
     middlewares = vendor_middlewares(
         world,
         SYSTEM,
-        authenticate=_authenticator(token or world.credentials.hubspot_token),
-        rate_limit=_rate_limiter(limiter, store),
+        authenticate=_authenticator(token),
+        rate_limit=_rate_limiter(account, store),
         validator=validator,
     )
     app = web.Application(middlewares=[*middlewares, _hubspot_errors])
     app[STORE] = store
     app[BASE_URL] = base_url.rstrip("/")
-    app[LIMITER] = limiter
+    app[ACCOUNT] = account
+    app[WORLD] = world
     app.on_response_prepare.append(_add_headers)
+    _control_routes(app, account, token)
 
     campaigns = "/marketing/v3/campaigns"
     app.router.add_get(campaigns, list_campaigns, allow_head=False)
@@ -407,4 +549,4 @@ def create_app(
     return app
 
 
-__all__ = ["DEFAULT_RATE_LIMIT", "SYSTEM", "create_app", "spec_paths"]
+__all__ = ["DEFAULT_DAILY_LIMIT", "DEFAULT_RATE_LIMIT", "SYSTEM", "Account", "create_app", "spec_paths"]

@@ -10,6 +10,7 @@ AUTH_MESSAGE = (
     "details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
 )
 RATE_LIMIT_MESSAGE = "You have reached your ten_secondly_rolling limit."
+DAILY_LIMIT_MESSAGE = "You have reached your daily limit."
 
 
 class HubSpotError(Exception):
@@ -78,6 +79,21 @@ def rate_limit_body(portal_id: int | None) -> dict[str, Any]:
         "correlationId": correlation_id(),
         "policyName": "TEN_SECONDLY_ROLLING",
         "groupName": f"publicapi:private-app:ten-secondly-rolling:{portal_id or 0}",
+        "category": "RATE_LIMITS",
+    }
+
+
+def daily_limit_body() -> dict[str, Any]:
+    """The DAILY 429, as HubSpot documents it (https://developers.hubspot.com/docs/api/usage-details:
+    `status`, `message`, `errorType`, `correlationId`, `policyName`, `requestId`), plus `category`, which the
+    spec's `Error` requires (as for the ten-secondly one)."""
+    return {
+        "status": "error",
+        "message": DAILY_LIMIT_MESSAGE,
+        "errorType": "RATE_LIMIT",
+        "correlationId": correlation_id(),
+        "policyName": "DAILY",
+        "requestId": correlation_id(),
         "category": "RATE_LIMITS",
     }
 

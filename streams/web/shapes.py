@@ -247,6 +247,17 @@ def sync_of(portfolio: Portfolio) -> dict[str, Any]:
 
 
 def health(portfolio: Portfolio, ready: bool, skipped: int) -> dict[str, Any]:
+    def with_limits(report: SourceHealth) -> dict[str, Any]:
+        """A source with what its vendor's limits hold back: a hold of its budget, HubSpot's daily count."""
+        return {
+            **source(report),
+            "held_until": when(report.held_until),
+            "held_reason": report.held_reason,
+            "daily_limit": report.daily_limit,
+            "daily_remaining": report.daily_remaining,
+            "daily_reserve": report.daily_reserve,
+        }
+
     accepted: dict[str, int] = {}
     duplicates: dict[str, int] = {}
     refused: dict[str, int] = {}
@@ -255,7 +266,7 @@ def health(portfolio: Portfolio, ready: bool, skipped: int) -> dict[str, Any]:
             for name, count in counts.items():
                 total[name] = total.get(name, 0) + count
     return {
-        "sources": [source(portfolio.sources[name]) for name in sorted(portfolio.sources)],
+        "sources": [with_limits(portfolio.sources[name]) for name in sorted(portfolio.sources)],
         "webhooks": {
             "accepted": accepted,
             "duplicates": duplicates,

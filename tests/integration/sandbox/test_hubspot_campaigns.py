@@ -155,10 +155,12 @@ def test_paging_through_1000_campaigns_returns_each_exactly_once(hubspot_sandbox
     assert set(seen) == {i["id"] for i in items}
 
 
-def test_a_cursor_stays_valid_while_campaigns_change(hubspot_sandbox: Sandboxes) -> None:
-    """Deleting the campaign a cursor points at, or adding one, does not break or repeat the paging."""
+def test_a_keyset_cursor_stays_valid_while_campaigns_change(hubspot_sandbox: Sandboxes) -> None:
+    """With keyset cursors (`PUT /_sandbox/hubspot/paging`), deleting the campaign a cursor points at, or adding
+    one, does not break or repeat the paging."""
     items = [campaign(f"c{n}") for n in range(6)]
     seed(hubspot_sandbox, items)
+    assert hubspot_sandbox.control("PUT", "/_sandbox/hubspot/paging", {"cursors": "keyset"})[0] == 200
     first = call(hubspot_sandbox, "GET", CAMPAIGNS, qs={"limit": 3, "sort": "hs_name", "properties": "hs_name"}).json()
     assert [r["properties"]["hs_name"] for r in first["results"]] == ["c0", "c1", "c2"]
     call(hubspot_sandbox, "DELETE", f"{CAMPAIGNS}/{items[2]['id']}")
