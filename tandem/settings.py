@@ -234,8 +234,8 @@ class Settings(BaseSettings):
     the daily reset."""
 
     hubspot_timezone: str | None = None
-    """IANA time zone of the HubSpot account, whose midnight resets the daily limit. Unset: read from the
-    account's details, else UTC."""
+    """IANA time zone of the HubSpot account (its settings), whose midnight resets the daily limit. Unset:
+    UTC; if HubSpot's day is still spent after that midnight, Tandem retries every 15 minutes."""
 
     jira_requests_per_second: float = Field(default=95.0, gt=0, le=10000)
     """Tandem's own cap on Jira read requests per second, per endpoint and method (Jira's burst buckets are

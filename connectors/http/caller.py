@@ -20,10 +20,11 @@ import asyncio
 import functools
 import hashlib
 import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from aiolimiter import AsyncLimiter
 
@@ -44,10 +45,37 @@ class Hold:
     reserve: bool  # priority calls (write-back, alerts) still go through
 
 
+Shared = TypeVar("Shared")
+
+
+class PerLoop(Generic[Shared]):
+    """Objects shared by key within one event loop (limiters belong to one loop). Held by the loop itself,
+    weakly: a closed loop's objects go with it, and a new loop never inherits them (an `id()` can be reused)."""
+
+    def __init__(self) -> None:
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Shared]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._outside: dict[str, Shared] = {}
+
+    def get(self, key: str, make: Callable[[], Shared]) -> Shared:
+        try:
+            found = self._by_loop.setdefault(asyncio.get_running_loop(), {})
+        except RuntimeError:
+            found = self._outside
+        if key not in found:
+            found[key] = make()
+        return found[key]
+
+    def clear(self) -> None:
+        self._by_loop.clear()
+        self._outside.clear()
+
+
 class Budget:
     """One vendor app's rate-limit state in this process: a limiter and a cool-down per bucket, and a hold."""
 
-    _shared: ClassVar[dict[tuple[str, int], Budget]] = {}
+    _shared: ClassVar[PerLoop[Budget]] = PerLoop()
 
     def __init__(self, limiter_factory: LimiterFactory) -> None:
         self._factory = limiter_factory
@@ -61,14 +89,7 @@ class Budget:
         """The budget of the app `key` (vendor, base URL and a fingerprint of the credentials) in this event
         loop: the same object for every client built with the same key. Keyed by loop too, since limiters
         belong to one loop."""
-        try:
-            loop_id = id(asyncio.get_running_loop())
-        except RuntimeError:
-            loop_id = 0
-        found = cls._shared.get((key, loop_id))
-        if found is None:
-            found = cls._shared[(key, loop_id)] = cls(limiter_factory)
-        return found
+        return cls._shared.get(key, lambda: cls(limiter_factory))
 
     def limiter(self, bucket: str) -> AsyncLimiter:
         limiter = self._limiters.get(bucket)

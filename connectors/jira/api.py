@@ -43,7 +43,7 @@ from requests import Response
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
-from connectors.http.caller import ApiCaller, Budget, app_key, leaky_bucket
+from connectors.http.caller import ApiCaller, Budget, PerLoop, app_key, leaky_bucket
 from connectors.http.classify import HttpFailure, classify, vendor_detail
 from connectors.http.errors import ConnectorError, CredentialsRejected, RequestRejected, RetryableApiError
 from connectors.http.redact import redact, register_secret
@@ -337,7 +337,7 @@ class Site:
     """One Jira site and account in this process: the issues Tandem wrote lately, per-issue write pauses,
     and the ids of issues seen (keys → ids, for `reconcileIssues`)."""
 
-    _shared: ClassVar[dict[str, Site]] = {}
+    _shared: ClassVar[PerLoop[Site]] = PerLoop()
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
     read_after_write: float = 300.0
@@ -351,14 +351,8 @@ class Site:
     def shared(cls, key: str, read_after_write: float) -> Site:
         """The site of app `key` in this event loop (keyed by loop like `Budget.shared`, whose budget it
         accompanies)."""
-        try:
-            loop_id = id(asyncio.get_running_loop())
-        except RuntimeError:
-            loop_id = 0
         with cls._lock:
-            found = cls._shared.get(f"{key} {loop_id}")
-            if found is None:
-                found = cls._shared[f"{key} {loop_id}"] = cls(read_after_write)
+            found = cls._shared.get(key, lambda: cls(read_after_write))
             found.read_after_write = read_after_write
             return found
 

@@ -13,6 +13,7 @@ JIRA = "tests/live/test_jira_live.py"
 COVERED: dict[str, str] = {
     # HubSpot (connectors/hubspot/api.py)
     "HubSpotApi.list_campaigns": f"{HUBSPOT}::test_campaigns_are_listed_page_by_page_in_every_order_tandem_asks_for",
+    "HubSpotApi.get_campaign": f"{HUBSPOT}::test_one_campaign_is_read_by_id_and_an_unknown_id_is_a_404",
     "HubSpotApi.read_campaigns": f"{HUBSPOT}::test_campaigns_are_batch_read_by_id_with_tandem_s_properties",
     "HubSpotApi.update_campaign": f"{HUBSPOT}::test_a_campaign_s_notes_are_written_and_restored",
     "HubSpotApi.owners_page": f"{HUBSPOT}::test_owners_are_listed_active_and_archived",
@@ -27,6 +28,7 @@ COVERED: dict[str, str] = {
     "JiraApi.project": f"{JIRA}::test_a_watched_project_is_read_by_key",
     "JiraApi.search": f"{JIRA}::test_issues_are_searched_page_by_page_with_the_next_page_token",
     "JiraApi.issue": f"{JIRA}::test_one_issue_is_read_with_the_fields_tandem_reads",
+    "JiraApi.reconcile_ids": f"{JIRA}::test_an_issue_tandem_wrote_lately_is_named_by_id_for_reconcile_issues",
     "JiraApi.status_changes": f"{JIRA}::test_status_changes_are_bulk_fetched_for_issues",
     "JiraApi.remote_links": f"{JIRA}::test_an_issue_s_remote_links_are_read",
     "JiraApi.comments": f"{JIRA}::test_an_issue_s_comments_are_read_newest_first",

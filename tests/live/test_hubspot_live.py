@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from connectors.http.errors import RequestRejected
 from connectors.hubspot.normalise import CAMPAIGN_PROPERTIES
 from tests.live.conftest import LiveHubSpot, scratch
 
@@ -55,6 +56,20 @@ async def test_campaigns_are_batch_read_by_id_with_tandem_s_properties(live_hubs
         pytest.skip("the HubSpot account has no campaigns to read")
     read = await api.read_campaigns(ids, list(CAMPAIGN_PROPERTIES))
     assert {str(c["id"]) for c in read["results"]} == set(ids)
+    live_hubspot.assert_conformant()
+
+
+async def test_one_campaign_is_read_by_id_and_an_unknown_id_is_a_404(live_hubspot: LiveHubSpot) -> None:
+    """The reconcile confirms a vanished campaign with a direct read: only a 404 makes a tombstone."""
+    api = live_hubspot.api
+    listed = await api.list_campaigns(sort="-updatedAt", properties=[], limit=1)
+    ids = [str(c["id"]) for c in listed.get("results") or []]
+    if not ids:
+        pytest.skip("the HubSpot account has no campaigns to read")
+    assert str((await api.get_campaign(ids[0]))["id"]) == ids[0]
+    with pytest.raises(RequestRejected) as gone:
+        await api.get_campaign("00000000-0000-4000-8000-000000000000")
+    assert gone.value.status == 404
     live_hubspot.assert_conformant()
 
 

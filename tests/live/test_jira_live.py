@@ -105,6 +105,17 @@ async def test_one_issue_is_read_with_the_fields_tandem_reads(live_jira: LiveJir
     live_jira.assert_conformant()
 
 
+async def test_an_issue_tandem_wrote_lately_is_named_by_id_for_reconcile_issues(live_jira: LiveJira) -> None:
+    """`reconcileIssues` takes numeric ids: an issue Tandem wrote but has not read yet is read once by key
+    (`GET issue?fields=id`) to learn its id. Read-only: the write is only recorded, not made."""
+    found = await _an_issue(live_jira, ["summary"])
+    api = live_jira.api
+    api.site.forget(found["key"])
+    api.site.wrote(found["key"])
+    assert await api.reconcile_ids() == [int(found["id"])]
+    live_jira.assert_conformant()
+
+
 async def test_status_changes_are_bulk_fetched_for_issues(live_jira: LiveJira) -> None:
     found = await _an_issue(live_jira, ["summary"])
     data = await live_jira.api.status_changes([str(found["id"])], None)

@@ -4,14 +4,12 @@ and one budget per app shared by every `HubSpotApi` of a worker."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import SecretStr
 
-from connectors.http.caller import Budget
 from connectors.http.errors import ApiPaused, CredentialsRejected
 from connectors.hubspot.api import HubSpotApi
 from connectors.hubspot.limits import next_midnight
@@ -23,15 +21,6 @@ from tests.sandbox_fixtures import Sandboxes
 pytestmark = pytest.mark.integration
 LIMITS = "/_sandbox/hubspot/limits"
 DUE = datetime(2027, 2, 1, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def fresh_budgets() -> Iterator[None]:
-    """Budgets are shared per app and event loop; a loop of an earlier test may have had this one's id, so
-    no test starts with (or leaves behind) another test's holds and rates."""
-    Budget._shared.clear()
-    yield
-    Budget._shared.clear()
 
 
 def terms(world: Sandboxes, **values: object) -> None:
