@@ -68,9 +68,13 @@ def test_a_win_names_the_contributors(goal) -> None:
     assert "Thank you, Olga Smirnova!" in render(win).text
 
 
-def test_slack_gets_blocks_with_a_header(goal) -> None:
-    blocks = render(alert(goal)).slack_blocks
-    assert blocks[0]["type"] == "header" and blocks[1]["text"]["type"] == "mrkdwn"
+def test_slack_gets_a_header_a_plain_text_body_and_tandems_links(goal) -> None:
+    blocks = render(alert(goal), "https://tandem.acme.test").slack_blocks
+    assert [block["type"] for block in blocks] == ["header", "section", "context"]
+    assert blocks[1]["text"]["type"] == "plain_text" and "For the launch (marketing)" in blocks[1]["text"]["text"]
+    links = blocks[2]["elements"][0]["text"]
+    assert "<https://acme.atlassian.net/browse/WEB-1|WEB-1>" in links
+    assert "<https://tandem.acme.test/goals/c1|Open the goal in Tandem>" in links
 
 
 def test_an_email_carries_both_formats_and_the_notifications_identity(goal) -> None:
