@@ -86,7 +86,10 @@ def test_secrets_never_show_in_repr_str_or_errors(monkeypatch: pytest.MonkeyPatc
     assert "very-secret" not in shown and "api-secret" not in shown
     assert settings.hubspot_token is not None
     assert settings.hubspot_token.get_secret_value() == "pat-na1-very-secret"
-    assert [token.get_secret_value() for token in settings.api_tokens] == ["api-secret-1-0123456789", "api-secret-2-0123456789"]
+    assert [token.get_secret_value() for token in settings.api_tokens] == [
+        "api-secret-1-0123456789",
+        "api-secret-2-0123456789",
+    ]
 
 
 def test_the_local_broker_lives_under_the_data_dir_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
