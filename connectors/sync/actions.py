@@ -100,9 +100,9 @@ async def execute(
     """Carry out `command`; returns what the sink reported (for the log). Raises on failure."""
     payload = command.payload
     if command.system == "jira":
+        key = issue_key(command.target, f"jira {command.action}")  # a bad command is bad with or without Jira
         if jira is None:
             raise ConnectorOff("the Jira connector is off (TANDEM_JIRA_URL/EMAIL/API_TOKEN)")
-        key = issue_key(command.target, f"jira {command.action}")
         if command.action == "add_label":
             await jira.add_labels(key, _labels(command, settings))
         elif command.action == "remove_label":
@@ -127,9 +127,11 @@ async def execute(
             raise CommandError(f"unknown jira action {command.action!r}")
         return {}
     if command.system == "hubspot":
+        what = f"hubspot {command.action}"
+        if command.action in ("campaign_status", "update_campaign"):
+            campaign_guid(command.target, what)  # a bad command is bad with or without HubSpot
         if hubspot is None:
             raise ConnectorOff("the HubSpot connector is off (TANDEM_HUBSPOT_TOKEN)")
-        what = f"hubspot {command.action}"
         if command.action == "campaign_status":
             values = {str(k): str(v) for k, v in dict(_need(payload, "values", command.action)).items()}
             target = campaign_guid(command.target, what)
