@@ -5,9 +5,9 @@
 A secret is masked however it was written out: as it is, percent-encoded (`%2F` or `%2f`, `+` for a space:
 a token in a query string or a form) or JSON-escaped. `register_settings(settings)` registers every secret
 setting (each `SecretStr`, inside lists and dicts too: the API tokens with and without their role, each
-Slack webhook URL and the secret part of its path); the settings class calls it when it is loaded, so no
-secret setting can be forgotten. `install_log_redaction()` makes every log record pass through `redact`,
-whoever logs it (the vendor libraries included).
+Slack webhook URL, its path and the path's last segment, where the secret is); the settings class calls it
+when it is loaded, so no secret setting can be forgotten. `install_log_redaction()` makes every log record
+pass through `redact`, whoever logs it (the vendor libraries included).
 """
 
 from __future__ import annotations
@@ -96,6 +96,9 @@ def secret_values(settings: BaseModel) -> list[str]:
             tail = parts.path + (f"?{parts.query}" if parts.query else "")
             if len(tail) >= 24:  # Slack's /services/T…/B…/…; not a short local path such as /hook
                 found.append(tail)
+            last = parts.path.rstrip("/").rpartition("/")[2]
+            if len(last) >= 16:  # Slack's secret part, the last segment, quoted on its own
+                found.append(last)
         elif ":" in text:
             found.append(text.rpartition(":")[0].strip())
     return [text for text in found if len(text) >= SHORTEST]

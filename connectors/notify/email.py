@@ -35,9 +35,14 @@ class MessageError(ValueError):
 
 
 def message_id(key: str, recipients: list[Person]) -> str:
-    audience = ",".join(sorted(p.email or p.id for p in recipients))
+    """The `Message-ID` of the email for notification `key` to `recipients` (one delivery unit): stable, so a
+    repeat of the same unit carries the same id and mail clients fold it (RFC 5322 §3.6.4: the id "refers to
+    a particular version of a particular message", and a resend is the same message); a different unit
+    (another audience, another notification) gets another. The right side is `tandem.invalid`, a domain that
+    can never be anyone's (RFC 2606), so it cannot collide with ids of real mail servers."""
+    audience = ",".join(sorted((p.email or p.id).lower() for p in recipients))
     digest = hashlib.sha256(f"{key}|{audience}".encode()).hexdigest()[:32]
-    return f"<{digest}@tandem>"
+    return f"<{digest}@tandem.invalid>"
 
 
 def build_message(
