@@ -5,6 +5,8 @@ still gets the notification and the stream goes on."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from streams.records import Notification, Person
@@ -23,6 +25,7 @@ pytestmark = pytest.mark.integration
 __all__ = ["inbox", "slack"]  # fixtures
 
 SPY = Person(id="kim", email="kim@acme.test>, <spy@evil.example", name="Kim")
+NAME = "<script>alert(1)</script> <!channel> *bold* @here \u202egnp.exe " + "z" * 10_240
 
 
 def hostile(key: str, *, detail: str = "WEB-1 is late.") -> Notification:
@@ -34,7 +37,7 @@ def hostile(key: str, *, detail: str = "WEB-1 is late.") -> Notification:
         severity="warning",
         campaign="c1",
         detail=detail,
-        goal=goal_summary().derive(name="Spring\r\nBcc: spy@evil.example\r\n\r\n<!channel> launch"),
+        goal=goal_summary().derive(name=f"Spring\r\nBcc: spy@evil.example\r\n\r\n{NAME}"),
         recipients=[IVAN, SPY],
         jira_issues=["WEB-1"],
     )
@@ -55,7 +58,14 @@ async def test_cr_lf_and_an_injected_address_reach_no_one_but_the_real_recipient
     message = box.messages[0]
     assert [address.addr_spec for address in message["To"].addresses] == ["ivan@acme.test"]
     assert message["Bcc"] is None and "\n" not in message["Subject"]
-    assert "<!channel>" not in str(slack.posts[0])
+    html = message.get_body(preferencelist=("html",)).get_content()
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown, not run
+    assert "<script>alert(1)</script> <!channel> *bold* @here" in text  # plain text: as typed
+    post = json.dumps(slack.posts[0])
+    assert "<!channel>" not in post and "&lt;!channel&gt;" in post and "*bold* @here" in post
+    assert slack.posts[0]["text"].startswith("New (warning): Spring Bcc: spy@evil.example &lt;script&gt;")
+    assert all(len(block.get("text", {}).get("text", "")) <= 3000 for block in slack.posts[0]["blocks"])
     refused = [line for line in log.splitlines() if "is refused" in line]
     assert refused and all("spy@evil.example" in line for line in refused)  # logged, on one line each
 
