@@ -52,7 +52,8 @@ async def test_cr_lf_and_an_injected_address_reach_no_one_but_the_real_recipient
         n = hostile("signal:c1:hostile:1")
         await produce(kafka_bootstrap, worker.topic("notifications"), [(n.key, n.dumps())])
         await eventually(lambda: box.messages and slack.posts, within=150)
-        log = worker.log_tail(400)
+        await eventually(lambda: "is refused" in worker.log_tail(1_000_000), within=30)
+        log = worker.log_tail(1_000_000)
     finally:
         worker.stop()
     message = box.messages[0]

@@ -139,7 +139,8 @@ async def test_slack_sdk_never_logs_the_webhook_url_even_at_debug_level(
 ) -> None:
     """slack_sdk's `AsyncWebhookClient.send` logs `Sending a request - url: {url}, body: ..., headers: ...` at
     DEBUG (slack_sdk/webhook/async_client.py, `_perform_http_request`); the URL of an incoming webhook is its
-    credential (https://api.slack.com/messaging/webhooks: "Keep it secret, keep it safe")."""
+    credential, to be kept like a token (Slack's SDK guide, https://docs.slack.dev/tools/java-slack-sdk/guides/
+    incoming-webhooks: "As with tokens, we don't recommend embedding a webhook URL in your source code")."""
     caplog.set_level(logging.DEBUG)
     await SlackChannel({"web": webhook_receiver}).send("web", "hello", [])
     assert "sdk-debug-secret-4242" not in caplog.text
