@@ -40,4 +40,13 @@ def private_file(path: Path) -> int:
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
 
 
-__all__ = ["MODE", "PRIVATE_UMASK", "private_dir", "private_file"]
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` (replacing it), readable and writable by this user only (0600), also when the
+    file was there before with wider permissions."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(text)
+
+
+__all__ = ["MODE", "PRIVATE_UMASK", "private_dir", "private_file", "write_private"]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from tandem.private import PRIVATE_UMASK, private_dir, private_file
+from tandem.private import PRIVATE_UMASK, private_dir, private_file, write_private
 from tandem.settings import Settings
 
 KAFKA_VERSION = "4.1.1"
@@ -316,8 +316,8 @@ class LocalKafka:
 
     def configure(self) -> None:
         _check_writable(self.home, "TANDEM_KAFKA_DIR (or TANDEM_DATA_DIR)", private=True)
-        self.config_file.write_text(self._server_properties())
-        self.log4j_file.write_text(self._log4j_properties())
+        write_private(self.config_file, self._server_properties())
+        write_private(self.log4j_file, self._log4j_properties())
 
     def _java_command(self, java: str, main: str, *args: str) -> list[str]:
         return [
@@ -419,7 +419,7 @@ class LocalKafka:
                 umask=PRIVATE_UMASK,  # the broker's data, logs and pid files: this user's only
             )
         _STARTED[process.pid] = process
-        self.pid_file.write_text(f"{process.pid}\n")
+        write_private(self.pid_file, f"{process.pid}\n")
         self.say(f"Starting Kafka {KAFKA_VERSION} (pid {process.pid}) on {self.bootstrap}; log: {self.log_file}")
         if not self._wait_ready(process.pid, timeout, process):
             self.stop()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from streams.app import prepare_datadir
-from tandem.private import private_dir, private_file
+from tandem.private import private_dir, private_file, write_private
 from tandem.settings import load_settings
 
 
@@ -64,3 +64,13 @@ def test_the_workers_table_store_directories_are_private(
     tables = prepare_datadir(settings)
     for directory in (settings.data_dir, settings.data_dir / "faust", tables):
         assert mode(directory) == 0o700, directory
+
+
+def test_a_file_written_privately_is_this_users_only_even_when_it_was_open_before(
+    tmp_path: Path, open_umask: None
+) -> None:
+    target = tmp_path / "server.properties"
+    target.write_text("old")
+    target.chmod(0o644)
+    write_private(target, "new")
+    assert target.read_text() == "new" and mode(target) == 0o600
