@@ -12,6 +12,7 @@ from typing import Any
 
 import faust
 
+from tandem.private import private_dir
 from tandem.settings import Settings, SettingsError, get_settings
 
 AUTODISCOVER = [
@@ -35,10 +36,12 @@ def broker_urls(bootstrap_servers: str) -> list[str]:
 
 
 def prepare_datadir(settings: Settings) -> Path:
-    """The worker's table directory, created now so an unusable TANDEM_DATA_DIR fails at start."""
+    """The worker's table directory, created now so an unusable TANDEM_DATA_DIR fails at start; it and the
+    directories above it up to TANDEM_DATA_DIR are private (0700, `tandem.private`)."""
     datadir = settings.data_dir / "faust" / settings.app_id
     try:
-        datadir.mkdir(parents=True, exist_ok=True)
+        for directory in (settings.data_dir, settings.data_dir / "faust", datadir):
+            private_dir(directory)
     except OSError as exc:
         raise SettingsError(f"TANDEM_DATA_DIR: cannot create {datadir}: {exc.strerror}") from None
     return datadir

@@ -2,7 +2,8 @@
 and the broker has acknowledged it before the agent moves on (and so before the offset is committed).
 
 Retriable failures are tried again with exponential backoff first; anything else is dead-lettered at
-once. Nothing escapes: the stream goes on with the next record.
+once. Nothing escapes: the stream goes on with the next record. The error and the value are redacted
+(`connectors.http.redact`): an exception's text may quote a request with its credentials.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
+from connectors.http.redact import redact
 from streams import topics
 from streams.errors import RetriableError
 from streams.records import DeadLetter
@@ -38,13 +40,15 @@ def dead_letter_for(message: Any, agent: str, exc: BaseException, now: datetime)
     """The dead-letter record for a Kafka message that `agent` failed to process with `exc`."""
     key, _ = _text(message.key)
     value, value_base64 = _text(message.value)
+    if value is not None:
+        value = redact(value)
     return DeadLetter(
         topic=message.topic,
         partition=message.partition,
         offset=message.offset,
         agent=agent,
         error_type=type(exc).__name__,
-        error=str(exc)[:2000],
+        error=redact(str(exc))[:2000],
         failed_at=now,
         key=key,
         value=value,

@@ -220,6 +220,7 @@ class Demo:
         overrides.update(self.scenario.settings)
         overrides.update(
             {
+                "allow_insecure_urls": True,  # the sandboxes and the local Slack receiver speak http on loopback
                 "smtp_host": "127.0.0.1",
                 "smtp_port": self.receivers.smtp_port,
                 "smtp_security": "none",

@@ -7,6 +7,7 @@ reported at start as one line naming the variable, never later.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -23,12 +24,17 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 
 ENV_PREFIX = "TANDEM_"
 JIRA_PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")
+MIN_API_TOKEN = 16
+"""Fewest characters of a `TANDEM_API_TOKENS` token (README "Security")."""
 
 
 class SettingsError(ValueError):
@@ -43,6 +49,16 @@ def _default_data_dir() -> Path:
 def _default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "tandem"
+
+
+def _insecure_allowed(info: ValidationInfo) -> bool:
+    return bool(info.data.get("allow_insecure_urls"))
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    """A value quoted for an error line: control characters escaped, long values cut."""
+    text = value if len(value) <= limit else value[:limit] + "…"
+    return repr(text)
 
 
 def _split_csv(value: Any) -> Any:
@@ -160,6 +176,11 @@ class Settings(BaseSettings):
     """The worker's clock. Unset: the wall clock. `tandem demo` sets a scenario clock, JSON
     `{"start": ISO time, "origin": epoch seconds, "speed": N, "end": ISO time}`: it reads `start` at wall
     time `origin`, runs `speed` times as fast and stops at `end`."""
+
+    allow_insecure_urls: bool = False
+    """Allow `http://` vendor URLs (`TANDEM_HUBSPOT_BASE_URL`, `TANDEM_HUBSPOT_APP_URL`, `TANDEM_JIRA_URL`, the
+    Slack webhooks). Only for the local sandboxes, which set it: tokens would otherwise cross the network in
+    the clear."""
 
     outbox_url: str | None = Field(default=None, pattern=r"^https?://")
     """Where the dashboard's Outbox page reads the messages a local mail and Slack catcher received (set by
@@ -465,6 +486,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"entry {position} has no token before its role")
             if role not in API_ROLES:
                 raise ValueError(f"entry {position} ends in an unknown role (the roles are read and admin)")
+            if len(token) < MIN_API_TOKEN:
+                raise ValueError(
+                    f"the token of entry {position} has {len(token)} characters, fewer than {MIN_API_TOKEN}: make "
+                    "a long random one, e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(24))'`"
+                )
         return value
 
     @field_validator("canceled_statuses", "live_statuses", "completed_statuses", mode="before")
@@ -492,6 +518,51 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ValueError(f"not an IANA time zone: {value!r} (expected e.g. UTC or Europe/Berlin)") from None
         return value
+
+    @field_validator("hubspot_base_url", "hubspot_app_url", "jira_url")
+    @classmethod
+    def _vendor_urls_are_https(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and not value.lower().startswith("https://") and not _insecure_allowed(info):
+            raise ValueError(
+                f"{_shown(value)} is not an https:// URL (tokens would cross the network in the clear); "
+                "use https://, or set TANDEM_ALLOW_INSECURE_URLS=true for a local sandbox"
+            )
+        return value
+
+    @field_validator("slack_webhooks")
+    @classmethod
+    def _slack_webhooks_are_https(cls, value: dict[str, SecretStr], info: ValidationInfo) -> dict[str, SecretStr]:
+        for team, url in value.items():
+            text = url.get_secret_value()
+            if not re.match(r"^https?://[^\s/]+", text):
+                raise ValueError(f"the webhook of team {_shown(team)} is not a URL")
+            if not text.lower().startswith("https://") and not _insecure_allowed(info):
+                raise ValueError(
+                    f"the webhook of team {_shown(team)} is not an https:// URL; use Slack's https:// webhook, or "
+                    "set TANDEM_ALLOW_INSECURE_URLS=true for a local receiver"
+                )
+        return value
+
+    @field_validator("people")
+    @classmethod
+    def _people_have_one_plain_address(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        from connectors.notify.addresses import AddressError, plain_address
+
+        for person, entry in value.items():
+            if entry.get("email"):
+                try:
+                    plain_address(entry["email"])
+                except AddressError as exc:
+                    raise ValueError(f"{_shown(person)}: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _secrets_are_masked(self) -> Settings:
+        """Every secret of these settings is masked in logs, errors and dead letters from now on."""
+        from connectors.http.redact import register_settings
+
+        register_settings(self)
+        return self
 
     # --- Derived -----------------------------------------------------------------------------------
     @property
@@ -546,6 +617,19 @@ def _describe(error: Any) -> str:
     return f"{name}: {error['msg']}"
 
 
+SOURCE_FIELD = re.compile(r'field "(?P<field>[a-z0-9_]+)"')
+
+
+def _unparsable(exc: SourceError) -> str:
+    """The one line for a variable pydantic-settings could not parse (malformed JSON): the variable and where
+    its text went wrong, never the text itself (it may hold a secret)."""
+    match = SOURCE_FIELD.search(str(exc))
+    name = env_name(match["field"]) if match and match["field"] in Settings.model_fields else "a TANDEM_ variable"
+    cause = exc.__cause__
+    where = f" ({cause.msg} at character {cause.pos + 1})" if isinstance(cause, json.JSONDecodeError) else ""
+    return f"invalid configuration: {name}: not valid JSON{where}"
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read the settings from the environment, raising `SettingsError` naming each bad variable."""
     try:
@@ -553,6 +637,8 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         problems = "; ".join(_describe(error) for error in exc.errors())
         raise SettingsError(f"invalid configuration: {problems}") from None
+    except SourceError as exc:
+        raise SettingsError(_unparsable(exc)) from None
 
 
 @lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr
 
+from tandem.private import private_dir, private_file
 from tandem.settings import env_name
 
 TANDEM = str(Path(sys.executable).with_name("tandem"))
@@ -76,9 +77,9 @@ class WorkerProcess:
 
     def start(self, timeout: float = 120.0) -> dict[str, Any]:
         """Start and wait until the worker says it is ready (partitions assigned, tables recovered)."""
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.log_dir)
         self.log_path = self.log_dir / f"worker-{int(time.time() * 1000)}.log"
-        with open(self.log_path, "wb") as log:
+        with os.fdopen(private_file(self.log_path), "wb") as log:
             self.process = subprocess.Popen(
                 [TANDEM, "worker"],
                 env=self.env,

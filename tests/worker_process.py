@@ -27,7 +27,7 @@ class Worker:
     app_id: str = field(default_factory=lambda: f"t-{uuid.uuid4().hex[:8]}")
     partitions: int = 4
     web_port: int = field(default_factory=free_port)
-    api_token: str = "test-token"
+    api_token: str = "test-token-0123456789"
     extra_env: dict[str, str] = field(default_factory=dict)
     process: WorkerProcess | None = None
     inputs: list[str] = field(default_factory=list)
@@ -53,6 +53,7 @@ class Worker:
                 "TANDEM_API_TOKENS": self.api_token,
                 "TANDEM_MODE": "replay",  # no pollers, no wall-clock ticks: the test drives the inputs
                 "TANDEM_SESSION_TIMEOUT": "10",  # a killed worker's partitions come back quickly
+                "TANDEM_ALLOW_INSECURE_URLS": "true",  # the sandboxes and the test receivers speak http
             }
         )
         env.update(self.extra_env)

@@ -8,22 +8,31 @@ channel is called, then `sent`; a unit found still `sending` after a restart is 
 channel drops repeats (Jira comments) and otherwise marked `unknown` and never sent again (at most once
 where a channel cannot deduplicate; see `connectors.notify.resend`). Failures are retried with
 exponential backoff, units run concurrently so one failing channel does not hold up the others, and
-what fails for good is dead-lettered with its error.
+what fails for good is dead-lettered with its error (redacted). A unit whose message cannot be built (a
+`MessageError`, or anything else a channel raises that is not worth retrying) fails alone: it is recorded
+`failed` and dead-lettered, and the notification's other units go on.
+
+Email goes only to recipients with exactly one plain address (`connectors.notify.addresses`); an address
+such as `kim@acme.test>, <spy@evil.example` is refused and logged (escaped, so it cannot forge a log line),
+never sent to.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
+from connectors.http.redact import redact
+from connectors.notify.addresses import AddressError, plain_address, shown
 from connectors.notify.email import ChannelError, EmailChannel, build_message
 from connectors.notify.records import Delivery, PendingDeliveries, PendingDelivery
-from connectors.notify.render import render
+from connectors.notify.render import mrkdwn, render
 from connectors.notify.resend import channel_of, next_step
 from connectors.notify.slack import SlackChannel
 from streams import deadletter, topics
@@ -70,6 +79,30 @@ def quiet_until(person: Person, at: datetime) -> datetime | None:
     return None
 
 
+def has_plain_address(person: Person) -> bool:
+    try:
+        plain_address(person.email or "")
+    except AddressError:
+        return False
+    return True
+
+
+def mailable(n: Notification) -> list[Person]:
+    """The recipients with exactly one plain address: the only ones email goes to."""
+    return [person for person in n.recipients if has_plain_address(person)]
+
+
+def refused_addresses(n: Notification) -> list[tuple[Person, str]]:
+    """(person, why) for each recipient whose address is not one plain address."""
+    refused = []
+    for person in n.recipients:
+        try:
+            plain_address(person.email or "")
+        except AddressError as exc:
+            refused.append((person, str(exc)))
+    return refused
+
+
 def slack_teams(n: Notification) -> list[str]:
     """`marketing`, and the team of each Jira project of the goal's top-level items, that have a webhook."""
     wanted = {"marketing", *(key.rsplit("-", 1)[0] for key in n.jira_issues)}
@@ -80,9 +113,10 @@ def units(n: Notification, now: datetime) -> tuple[list[str], list[tuple[str, da
     """(units to deliver now, (unit, due) deferred by quiet hours)."""
     now_units: list[str] = []
     later: list[tuple[str, datetime]] = []
-    if settings.notify_email and n.recipients:
+    recipients = mailable(n)
+    if settings.notify_email and recipients:
         awake = []
-        for person in n.recipients:
+        for person in recipients:
             until = quiet_until(person, now)
             if until is None:
                 awake.append(person)
@@ -99,9 +133,18 @@ def units(n: Notification, now: datetime) -> tuple[list[str], list[tuple[str, da
     return now_units, later
 
 
+MENTION = re.compile(r"^<(@[UW][A-Z0-9]+|!subteam\^[A-Z0-9]+)>$")
+"""A Slack user or user-group mention (`<@U024BE7LH>`, `<!subteam^SAZ94GDB8>`): the only markup a handle may be."""
+
+
+def mention(handle: str) -> str:
+    """A handle from `TANDEM_PEOPLE` as it goes into Slack: a real mention as it is, anything else escaped."""
+    return handle if MENTION.match(handle) else mrkdwn(" ".join(handle.split()))
+
+
 def mention_blocks(n: Notification) -> list[dict[str, Any]]:
     """A context block mentioning the recipients who have a Slack handle in `TANDEM_PEOPLE`."""
-    handles = sorted({h for p in [*n.recipients, *n.unreachable] if (h := DIRECTORY.slack_handle(p))})
+    handles = sorted({mention(h) for p in [*n.recipients, *n.unreachable] if (h := DIRECTORY.slack_handle(p))})
     if not handles:
         return []
     return [{"type": "context", "elements": [{"type": "mrkdwn", "text": "cc " + " ".join(handles)}]}]
@@ -115,9 +158,9 @@ def slack_metadata(n: Notification, at: datetime) -> dict[str, Any]:
 
 def _audience(n: Notification, unit: str, now: datetime) -> list[Person]:
     if unit == "email":
-        return [p for p in n.recipients if quiet_until(p, now) is None]
+        return [p for p in mailable(n) if quiet_until(p, now) is None]
     who = unit.split(":", 1)[1]
-    return [p for p in n.recipients if identity(p) == who]
+    return [p for p in mailable(n) if identity(p) == who]
 
 
 async def send_unit(n: Notification, unit: str, at: datetime) -> None:
@@ -127,7 +170,7 @@ async def send_unit(n: Notification, unit: str, at: datetime) -> None:
         await email.send(build_message(n, rendered, _audience(n, unit, at), settings.smtp_from, at))
     elif channel == "slack":
         blocks = rendered.slack_blocks + mention_blocks(n)
-        await slack.send(target, rendered.text, blocks, metadata=slack_metadata(n, at))
+        await slack.send(target, rendered.slack_text, blocks, metadata=slack_metadata(n, at))
     elif channel == "jira_comment":
         from connectors.notify.vendors import comment_on_jira
 
@@ -182,8 +225,9 @@ async def deliver(n: Notification, unit: str, at: datetime, message: Any) -> Non
             with attempt:
                 attempts += 1
                 await send_unit(n, unit, at)
-    except ChannelError as exc:
-        await record(n, unit, Delivery(state="failed", at=at, attempts=attempts, error=str(exc)))
+    except Exception as exc:  # noqa: BLE001 - retried (ChannelError) or not: this unit fails, the others go on
+        error = redact(f"{type(exc).__name__}: {exc}" if not isinstance(exc, ChannelError) else str(exc))[:2000]
+        await record(n, unit, Delivery(state="failed", at=at, attempts=attempts, error=error))
         await deadletter.send_to_dlq(message, f"delivery:{channel_of(unit)}", exc)
         return
     await record(n, unit, Delivery(state="sent", at=at, attempts=attempts))
@@ -203,7 +247,19 @@ async def take_notification(event: Any) -> None:
         pending[partition] = waiting.derive(entries=[*waiting.entries, *fresh])
     await _all(deliver(n, unit, now, event.message) for unit in ready)
     for person in n.unreachable:
-        log.warning("%s %s: %s has no email address (set TANDEM_PEOPLE)", n.kind, n.key, person.name or person.id)
+        log.warning(
+            "%s %s: %s has no email address (set TANDEM_PEOPLE)", n.kind, n.key, shown(person.name or person.id)
+        )
+    if settings.notify_email:
+        for person, why in refused_addresses(n):
+            log.warning(
+                "%s %s: not emailing %s: the address %s is refused (%s); fix it in its tool or set TANDEM_PEOPLE",
+                n.kind,
+                n.key,
+                shown(person.name or person.id),
+                shown(person.email or ""),
+                shown(why, 200),
+            )
 
 
 async def take_tick(event: Any) -> None:

@@ -1,9 +1,20 @@
 """Notifications into words: a subject, plain text, HTML and Slack blocks, from the templates in
 `templates/` (docs/rules.md: every message says what the change means for the launch and for the work, with
-links into both tools)."""
+links into both tools).
+
+What people typed (campaign names, summaries, labels) reaches every channel as text, never as markup:
+- HTML email: Jinja2 autoescaping;
+- Slack: `&`, `<` and `>` escaped in every text Tandem sends (blocks and the `text` fallback), as Slack's
+  "Formatting text for app surfaces" asks (https://api.slack.com/reference/surfaces/formatting#escaping), so
+  `<!channel>` pings no one and `<https://evil.example|Reset your password>` is no link; the message's body
+  goes in a `plain_text` section, so `*bold*` and `_italic_` stay as typed too; the only links are the ones
+  Tandem makes (`<url|label>`, label escaped) in a context block of their own;
+- one-line fields (the subject, Slack's header) have control characters collapsed (`one_line`).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -19,12 +30,90 @@ from streams.records import GoalSummary, LeadershipReport, Notification, Person,
 KIND_WORDS = {"opened": "New", "escalated": "Worse", "reminder": "Still open", "resolved": "Resolved"}
 
 
+SUBJECT_LIMIT = 250
+SLACK_HEADER_LIMIT = 150
+SLACK_SECTION_LIMIT = 3000
+SLACK_TEXT_LIMIT = 3000
+SLACK_LINKS = 10
+
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Bidirectional marks, embeddings, overrides and isolates: they reorder what a one-line field shows."""
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str
     text: str
     html: str
     slack_blocks: list[dict[str, Any]]
+    slack_text: str = ""
+    """The Slack message's `text` (the notification and fallback text): the headline, escaped."""
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """`text` as one line: runs of control characters (CR, LF, tabs, NUL, line separators) become one space,
+    bidirectional controls go; cut to `limit` characters with an ellipsis."""
+    flat = " ".join(_CONTROLS.sub(" ", _BIDI.sub("", text)).split())
+    if limit is not None and len(flat) > limit:
+        return flat[: limit - 1].rstrip() + "…"
+    return flat
+
+
+def mrkdwn(text: str) -> str:
+    """`text` for any Slack text object: `&`, `<`, `>` as the entities Slack decodes for display."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mrkdwn_cut(text: str, limit: int) -> str:
+    """`text` escaped, cut so the escaped form has at most `limit` characters (never inside an entity)."""
+    escaped = mrkdwn(text)
+    if len(escaped) <= limit:
+        return escaped
+    kept: list[str] = []
+    size = 0
+    for char in text:
+        piece = mrkdwn(char)
+        if size + len(piece) > limit - 1:
+            break
+        kept.append(piece)
+        size += len(piece)
+    return "".join(kept).rstrip() + "…"
+
+
+_URL = re.compile(r"^https?://[^\s<>|]+$")
+
+
+def slack_link(url: str | None, label: str) -> str | None:
+    """A link Tandem makes, `<url|label>`, with the label escaped; None for what is not a plain http(s) URL
+    (a `|`, `<`, `>` or space in it would end or forge the link)."""
+    if not url or not _URL.match(url):
+        return None
+    return f"<{url.replace('&', '&amp;')}|{mrkdwn(one_line(label, 80))}>"
+
+
+def slack_links(n: Notification, dashboard_url: str | None) -> list[str]:
+    """The links of a Slack post: the campaign in HubSpot, each top-level item in Jira, the goal's page."""
+    goal = n.goal
+    if goal is None:
+        return []
+    found = [slack_link(goal.campaign_url, f"{goal.name or goal.campaign} in HubSpot")]
+    found += [slack_link(item.url, item.key) for item in goal.items if item.top_level or n.kind == "win"]
+    found.append(slack_link(goal_link(goal.campaign, None, dashboard_url), "Open the goal in Tandem"))
+    return [link for link in found if link][:SLACK_LINKS]
+
+
+def slack_blocks(n: Notification, subject: str, text: str, dashboard_url: str | None) -> list[dict[str, Any]]:
+    """Header, body and Tandem's own links: every text escaped, the body `plain_text` (no formatting)."""
+    body = text.split("\n", 2)[-1].strip() or subject
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": mrkdwn_cut(subject, SLACK_HEADER_LIMIT)}},
+        {"type": "section", "text": {"type": "plain_text", "text": mrkdwn_cut(body, SLACK_SECTION_LIMIT)}},
+    ]
+    links = slack_links(n, dashboard_url)
+    if links:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(links)}]})
+    return blocks
 
 
 @lru_cache(maxsize=1)
@@ -111,11 +200,14 @@ def render(n: Notification, dashboard_url: str | None = None) -> Rendered:
     template = {"win": "win", "digest": "digest", "leadership_digest": "leadership"}.get(n.kind, "alert")
     text = env.get_template(f"{template}.txt.j2").render(context)
     html = env.get_template(f"{template}.html.j2").render(context)
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": headline(n)[:150]}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": text.split("\n", 2)[-1].strip()[:2900]}},
-    ]
-    return Rendered(subject=headline(n), text=text, html=html, slack_blocks=blocks)
+    subject = one_line(headline(n), SUBJECT_LIMIT)
+    return Rendered(
+        subject=subject,
+        text=text,
+        html=html,
+        slack_blocks=slack_blocks(n, subject, text, dashboard_url),
+        slack_text=mrkdwn_cut(subject, SLACK_TEXT_LIMIT),
+    )
 
 
 # --- The leadership digest ------------------------------------------------------------------------

@@ -1,12 +1,21 @@
-"""Slack incoming webhooks (slack_sdk), one per team; the webhook URL is a secret and never logged."""
+"""Slack incoming webhooks (slack_sdk), one per team; the webhook URL is a secret and never logged.
+
+slack_sdk's webhook client logs `Sending a request - url: <the webhook URL>` whenever its logger lets debug
+records through (`TANDEM_LOG_LEVEL=debug`). The client gets a logger of its own set to INFO, so that line is
+never made; the URL is a registered secret as well (`connectors.http.redact`), masked wherever it shows.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from connectors.notify.email import ChannelError
+
+SDK_LOG = logging.getLogger("connectors.notify.slack.sdk")
+SDK_LOG.setLevel(logging.INFO)  # below INFO, slack_sdk logs the webhook URL (a secret) with each request
 
 
 class SlackChannel:
@@ -19,8 +28,8 @@ class SlackChannel:
     ) -> None:
         url = self.webhooks.get(team)
         if url is None:
-            raise ChannelError(f"no Slack webhook for team {team!r}")
-        client = AsyncWebhookClient(url, timeout=int(self.timeout))
+            raise ChannelError(f"no Slack webhook for team {team!a}")
+        client = AsyncWebhookClient(url, timeout=int(self.timeout), logger=SDK_LOG)
         try:
             response = await client.send(text=text, blocks=blocks, metadata=metadata)
         except Exception as exc:  # noqa: BLE001 - aiohttp and slack_sdk errors alike mean "retry later"

@@ -15,10 +15,20 @@
 | hubspot | `create_note` | `{"body", "records": {"contact"/"company"/"deal": id}, "owner_id"?}` |
 
 An action returns what the sink reported, for the log; `conflict` in it says a person's edit was replaced.
+
+Targets go into REST paths (`/rest/api/3/issue/{key}/…`, `/marketing/v3/campaigns/{campaignGuid}`), so a
+command is carried out only when its target is what the vendor's ids look like: a Jira issue key
+(`ISSUE_KEY`: a project key — an uppercase letter, then uppercase letters, digits or underscores — a dash
+and a number; Jira's REST reference and its "project key format" page) or a HubSpot campaign's UUID
+(`CAMPAIGN_GUID`; the Campaigns API names the path parameter "the UUID of the campaign"); HubSpot owner and
+record ids are numbers. Anything else — `campaigns/../../crm/v3/objects/contacts/123`, a key with a `?` or a
+newline — is a `CommandError` naming the target (escaped) and the form it should have: the command is
+dead-lettered, nothing is written.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +44,39 @@ class CommandError(ValueError):
 
 class ConnectorOff(RuntimeError):
     """The command's system has no running connector in this worker."""
+
+
+ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-[1-9][0-9]*$")
+CAMPAIGN_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+HUBSPOT_ID = re.compile(r"^[1-9][0-9]{0,19}$")
+
+
+def _shown(value: str) -> str:
+    return ascii(value if len(value) <= 80 else value[:80] + "…")
+
+
+def _checked(value: Any, form: re.Pattern[str], what: str, example: str, action: str) -> str:
+    text = str(value)
+    if not form.fullmatch(text):  # fullmatch: `$` alone would let a trailing newline through
+        raise CommandError(f"{action}: {_shown(text)} is not {what} (e.g. {example}); nothing was written")
+    return text
+
+
+def issue_key(value: Any, action: str) -> str:
+    """`value` when it is a Jira issue key, else a `CommandError`."""
+    return _checked(value, ISSUE_KEY, "a Jira issue key", "WEB-42", action)
+
+
+def campaign_guid(value: Any, action: str) -> str:
+    """`value` when it is a HubSpot campaign's UUID, else a `CommandError`."""
+    return _checked(
+        value, CAMPAIGN_GUID, "a HubSpot campaign id (a UUID)", "9dbec438-53e2-4b28-8c0f-38f56574a6e8", action
+    )
+
+
+def hubspot_id(value: Any, action: str) -> str:
+    """`value` when it is a HubSpot object id (owner, contact, company, deal): a number."""
+    return _checked(value, HUBSPOT_ID, "a HubSpot id (a number)", "12345", action)
 
 
 def _labels(command: SyncCommand, settings: Settings) -> list[str]:
@@ -57,9 +100,9 @@ async def execute(
     """Carry out `command`; returns what the sink reported (for the log). Raises on failure."""
     payload = command.payload
     if command.system == "jira":
+        key = issue_key(command.target, f"jira {command.action}")  # a bad command is bad with or without Jira
         if jira is None:
             raise ConnectorOff("the Jira connector is off (TANDEM_JIRA_URL/EMAIL/API_TOKEN)")
-        key = command.target
         if command.action == "add_label":
             await jira.add_labels(key, _labels(command, settings))
         elif command.action == "remove_label":
@@ -84,31 +127,38 @@ async def execute(
             raise CommandError(f"unknown jira action {command.action!r}")
         return {}
     if command.system == "hubspot":
+        what = f"hubspot {command.action}"
+        if command.action in ("campaign_status", "update_campaign"):
+            campaign_guid(command.target, what)  # a bad command is bad with or without HubSpot
         if hubspot is None:
             raise ConnectorOff("the HubSpot connector is off (TANDEM_HUBSPOT_TOKEN)")
         if command.action == "campaign_status":
             values = {str(k): str(v) for k, v in dict(_need(payload, "values", command.action)).items()}
-            edited = await hubspot.campaign_status(command.target, values, settings.hubspot_status_property)
+            target = campaign_guid(command.target, what)
+            edited = await hubspot.campaign_status(target, values, settings.hubspot_status_property)
             return {"conflict": "a person's edit of the engineering status was replaced"} if edited else {}
         if command.action == "update_campaign":
             properties = {str(k): str(v) for k, v in dict(_need(payload, "properties", "update_campaign")).items()}
-            return await hubspot.update_campaign(command.target, properties)
+            return await hubspot.update_campaign(campaign_guid(command.target, what), properties)
         if command.action == "create_task":
             due = datetime.fromisoformat(str(payload["due"])) if payload.get("due") else command.at
             return await hubspot.create_task(
-                str(_need(payload, "owner_id", "create_task")),
+                hubspot_id(_need(payload, "owner_id", "create_task"), what),
                 str(_need(payload, "subject", "create_task")),
                 str(payload.get("body") or ""),
                 due,
             )
         if command.action == "create_note":
             owner = payload.get("owner_id")
-            records = {str(k): str(v) for k, v in dict(_need(payload, "records", "create_note")).items()}
+            records = {str(k): hubspot_id(v, what) for k, v in dict(_need(payload, "records", "create_note")).items()}
             return await hubspot.create_note(
-                str(_need(payload, "body", "create_note")), command.at, records, str(owner) if owner else None
+                str(_need(payload, "body", "create_note")),
+                command.at,
+                records,
+                hubspot_id(owner, what) if owner else None,
             )
         raise CommandError(f"unknown hubspot action {command.action!r}")
     raise CommandError(f"unknown system {command.system!r}")
 
 
-__all__ = ["CommandError", "ConnectorOff", "execute"]
+__all__ = ["CAMPAIGN_GUID", "ISSUE_KEY", "CommandError", "ConnectorOff", "campaign_guid", "execute", "issue_key"]

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from tandem.private import PRIVATE_UMASK, private_dir, private_file, write_private
 from tandem.settings import Settings
 
 KAFKA_VERSION = "4.1.1"
@@ -85,9 +86,12 @@ def find_java() -> str:
     return java
 
 
-def _check_writable(directory: Path, variable: str) -> None:
+def _check_writable(directory: Path, variable: str, *, private: bool = False) -> None:
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        if private:
+            private_dir(directory)
+        else:
+            directory.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=directory, prefix=".write-check-"):
             pass
     except OSError as exc:
@@ -311,9 +315,9 @@ class LocalKafka:
         )
 
     def configure(self) -> None:
-        _check_writable(self.home, "TANDEM_KAFKA_DIR (or TANDEM_DATA_DIR)")
-        self.config_file.write_text(self._server_properties())
-        self.log4j_file.write_text(self._log4j_properties())
+        _check_writable(self.home, "TANDEM_KAFKA_DIR (or TANDEM_DATA_DIR)", private=True)
+        write_private(self.config_file, self._server_properties())
+        write_private(self.log4j_file, self._log4j_properties())
 
     def _java_command(self, java: str, main: str, *args: str) -> list[str]:
         return [
@@ -349,6 +353,7 @@ class LocalKafka:
             text=True,
             timeout=300,
             check=False,
+            umask=PRIVATE_UMASK,
         )
         if result.returncode != 0:
             tail = " | ".join((result.stdout + result.stderr).strip().splitlines()[-2:])
@@ -403,7 +408,7 @@ class LocalKafka:
         self.resolve()
         self.configure()
         self.format(java)
-        with open(self.console_file, "ab") as console:
+        with os.fdopen(private_file(self.console_file), "ab") as console:
             process = subprocess.Popen(
                 self._java_command(java, "kafka.Kafka", str(self.config_file)),
                 stdin=subprocess.DEVNULL,
@@ -411,9 +416,10 @@ class LocalKafka:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 cwd=self.home,
+                umask=PRIVATE_UMASK,  # the broker's data, logs and pid files: this user's only
             )
         _STARTED[process.pid] = process
-        self.pid_file.write_text(f"{process.pid}\n")
+        write_private(self.pid_file, f"{process.pid}\n")
         self.say(f"Starting Kafka {KAFKA_VERSION} (pid {process.pid}) on {self.bootstrap}; log: {self.log_file}")
         if not self._wait_ready(process.pid, timeout, process):
             self.stop()

@@ -75,7 +75,7 @@ def test_an_empty_variable_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_secrets_never_show_in_repr_str_or_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TANDEM_HUBSPOT_TOKEN", "pat-na1-very-secret")
-    monkeypatch.setenv("TANDEM_API_TOKENS", "api-secret-1,api-secret-2")
+    monkeypatch.setenv("TANDEM_API_TOKENS", "api-secret-1-0123456789,api-secret-2-0123456789")
     monkeypatch.setenv("TANDEM_WEB_PORT", "nope")
     with pytest.raises(SettingsError) as error:
         load_settings()
@@ -86,7 +86,10 @@ def test_secrets_never_show_in_repr_str_or_errors(monkeypatch: pytest.MonkeyPatc
     assert "very-secret" not in shown and "api-secret" not in shown
     assert settings.hubspot_token is not None
     assert settings.hubspot_token.get_secret_value() == "pat-na1-very-secret"
-    assert [token.get_secret_value() for token in settings.api_tokens] == ["api-secret-1", "api-secret-2"]
+    assert [token.get_secret_value() for token in settings.api_tokens] == [
+        "api-secret-1-0123456789",
+        "api-secret-2-0123456789",
+    ]
 
 
 def test_the_local_broker_lives_under_the_data_dir_by_default(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from connectors.notify.email import build_message, message_id
 from connectors.notify.render import render
 from streams.records import Notification, Odds, Person, PortfolioCount
@@ -68,9 +70,13 @@ def test_a_win_names_the_contributors(goal) -> None:
     assert "Thank you, Olga Smirnova!" in render(win).text
 
 
-def test_slack_gets_blocks_with_a_header(goal) -> None:
-    blocks = render(alert(goal)).slack_blocks
-    assert blocks[0]["type"] == "header" and blocks[1]["text"]["type"] == "mrkdwn"
+def test_slack_gets_a_header_a_plain_text_body_and_tandems_links(goal) -> None:
+    blocks = render(alert(goal), "https://tandem.acme.test").slack_blocks
+    assert [block["type"] for block in blocks] == ["header", "section", "context"]
+    assert blocks[1]["text"]["type"] == "plain_text" and "For the launch (marketing)" in blocks[1]["text"]["text"]
+    links = blocks[2]["elements"][0]["text"]
+    assert "<https://acme.atlassian.net/browse/WEB-1|WEB-1>" in links
+    assert "<https://tandem.acme.test/goals/c1|Open the goal in Tandem>" in links
 
 
 def test_an_email_carries_both_formats_and_the_notifications_identity(goal) -> None:
@@ -161,3 +167,27 @@ def test_a_leadership_email_says_its_kind_and_key() -> None:
     assert message["X-Tandem-Kind"] == "leadership_digest"
     assert message["X-Tandem-Key"] == "leadership:dana@acme.test:2027-01-11"
     assert message["X-Tandem-Campaign"] is None
+
+
+def test_the_same_delivery_unit_sends_the_same_message_id_every_time(goal) -> None:
+    n = alert(goal)
+    first = build_message(n, render(n), [IVAN, MARIA], "tandem@acme.test", T)
+    again = build_message(n, render(n), [MARIA, IVAN], "tandem@acme.test", T.replace(hour=11))
+    assert first["Message-ID"] == again["Message-ID"]
+    assert re.fullmatch(r"<[0-9a-f]{32}@tandem\.invalid>", first["Message-ID"])
+
+
+def test_different_delivery_units_send_different_message_ids(goal) -> None:
+    n = alert(goal)
+    ids = {
+        build_message(n, render(n), [IVAN, MARIA], "tandem@acme.test", T)["Message-ID"],  # unit `email`
+        build_message(n, render(n), [MARIA], "tandem@acme.test", T)["Message-ID"],  # unit `email:maria@…`
+        build_message(
+            alert(goal).derive(key="signal:c1:date_conflict:2:opened:0"),
+            render(n),
+            [IVAN, MARIA],
+            "tandem@acme.test",
+            T,
+        )["Message-ID"],  # another notification
+    }
+    assert len(ids) == 3
