@@ -32,6 +32,7 @@ def _describe(running: RunningSandboxes, scenario: Scenario) -> list[str]:
     lines.append(f"Control plane:   {running.hubspot_url}/_sandbox/health (on every sandbox port)")
     now = running.world.clock.now().isoformat().replace("+00:00", "Z")
     lines.append(f"Scenario:        {scenario.name} ({len(scenario.timeline)} timeline steps); clock at {now}")
+    lines.append("A worker pointed at them needs TANDEM_ALLOW_INSECURE_URLS=true: they speak plain http on loopback.")
     lines.append("Press Ctrl-C to stop.")
     return lines
 

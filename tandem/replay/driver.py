@@ -159,6 +159,7 @@ class Replay:
             "jira_email": credentials.jira_email,
             "jira_api_token": credentials.jira_token,
             "jira_projects": [project["key"] for project in jira.get("projects", [])],
+            "allow_insecure_urls": True,  # the sandboxes and the replay's Slack receiver speak http on loopback
         }
         if hubspot.get("portal_id"):
             overrides["hubspot_portal_id"] = hubspot["portal_id"]

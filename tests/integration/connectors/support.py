@@ -116,6 +116,7 @@ def settings_for(sandboxes: Sandboxes, bootstrap: str, prefix: str, **overrides:
         "jira_projects": "WEB",
         "http_max_backoff_seconds": 2.0,
         "http_max_attempts": 12,
+        "allow_insecure_urls": True,  # the sandboxes speak http on loopback
     }
     values.update(overrides)
     return load_settings(**values)
