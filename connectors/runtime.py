@@ -20,7 +20,7 @@ from connectors.state.cursors import CursorStore
 from connectors.state.producer import KafkaSink
 from connectors.state.webhook_ledger import DeliveryLedger
 from connectors.status import SourceStatus
-from connectors.webhooks.intake import HUBSPOT_TOPIC, JIRA_TOPIC, Intake
+from connectors.webhooks.intake import JIRA_TOPIC, Intake
 from streams.errors import FatalError
 from streams.topic_admin import ensure_topics
 from tandem.settings import Settings
@@ -54,6 +54,7 @@ class ConnectorRuntime:
             self.ledger,
             settings.jira_webhook_secret.get_secret_value() if settings.jira_webhook_secret else None,
             settings.hubspot_webhook_secret.get_secret_value() if settings.hubspot_webhook_secret else None,
+            settings.public_url,
         )
 
     def build(self) -> None:
@@ -83,7 +84,7 @@ class ConnectorRuntime:
         prefix = self.settings.topic_prefix
         await ensure_topics(
             self.settings.bootstrap_servers,
-            {f"{prefix}{JIRA_TOPIC}": self.settings.partitions, f"{prefix}{HUBSPOT_TOPIC}": self.settings.partitions},
+            {f"{prefix}{JIRA_TOPIC}": self.settings.partitions},
             self.settings.replication_factor,
         )
         await self.ledger.start()

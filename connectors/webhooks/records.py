@@ -24,19 +24,28 @@ class JiraIssueEvent(TandemRecord):
 
 
 class HubSpotEvent(TandemRecord):
-    """One event of a HubSpot webhook delivery (topic `hubspot-events`, key: object id)."""
+    """One event of a HubSpot webhook delivery, as Tandem reads it (nothing is produced from it: HubSpot has
+    no webhook events for campaigns or owners, see `connectors/hubspot/BEHAVIOR.md`).
 
+    `object_id` is the object the event is about: `objectId`, else (association changes) `fromObjectId`, else
+    (merges) `primaryObjectId`; `related_id` the other side of an association (`toObjectId`) or the object a
+    merge made (`newObjectId`). `key` identifies the event across HubSpot's retries (`eventId` alone is not
+    unique, HubSpot says)."""
+
+    key: str
     event_id: str
     subscription_type: str
-    object_id: str
     occurred_at: datetime
     portal_id: int | None = None
+    subscription_id: str | None = None
+    object_id: str | None = None
+    object_type_id: str | None = None
+    related_id: str | None = None
     property_name: str | None = None
-    property_value: str | None = None
     change_source: str | None = None
     attempt: int = 0
 
-    required_text = ("event_id", "subscription_type", "object_id")
+    required_text = ("key", "event_id", "subscription_type")
 
 
 __all__ = ["HubSpotEvent", "JiraIssueEvent"]

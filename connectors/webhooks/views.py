@@ -1,9 +1,10 @@
 """Webhook receivers on the worker's web server: `POST /webhooks/jira` and `POST /webhooks/hubspot`.
 
 Thin Faust views over `connectors.webhooks.intake` (checks in order: size, signature, redelivery, JSON;
-2xx only once the record is acknowledged by the broker). Jira deliveries go to `<prefix>jira-events`,
-where `connectors.webhooks.agent` has the Jira source re-read the issue in full; HubSpot events go to
-`<prefix>hubspot-events` for the CRM subscriptions a user sets up.
+2xx only once what must be kept is acknowledged by the broker). Jira deliveries go to `<prefix>jira-events`,
+where `connectors.webhooks.agent` has the Jira source re-read the issue in full. HubSpot deliveries are
+verified (against `TANDEM_PUBLIC_URL`) and answered; what cannot be read goes to `dlq`, event by event, and
+nothing else is produced: HubSpot has no webhook events for campaigns or owners, which Tandem polls.
 """
 
 from __future__ import annotations

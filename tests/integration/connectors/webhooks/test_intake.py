@@ -40,9 +40,8 @@ class Receiver:
     intake: Intake
 
 
-@pytest_asyncio.fixture
-async def receiver(plumbing: Plumbing) -> AsyncIterator[Receiver]:
-    intake = Intake(plumbing.sink, DeliveryLedger(plumbing.sink), JIRA_SECRET, HUBSPOT_SECRET)
+async def serve(intake: Intake) -> tuple[str, web.AppRunner]:
+    """The receivers on a plain-HTTP loopback port (as the worker serves them behind a TLS proxy)."""
     app = web.Application()
 
     async def jira(request: web.Request) -> web.Response:
@@ -57,8 +56,29 @@ async def receiver(plumbing: Plumbing) -> AsyncIterator[Receiver]:
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
+    return f"http://127.0.0.1:{port}", runner
+
+
+@pytest_asyncio.fixture
+async def receiver(plumbing: Plumbing) -> AsyncIterator[Receiver]:
+    intake = Intake(plumbing.sink, DeliveryLedger(plumbing.sink), JIRA_SECRET, HUBSPOT_SECRET)
+    url, runner = await serve(intake)
     try:
-        yield Receiver(f"http://127.0.0.1:{port}", plumbing, intake)
+        yield Receiver(url, plumbing, intake)
+    finally:
+        await runner.cleanup()
+
+
+PUBLIC_URL = "https://tandem.acme.test"
+
+
+@pytest_asyncio.fixture
+async def proxied(plumbing: Plumbing) -> AsyncIterator[Receiver]:
+    """The receivers of a worker behind a TLS-terminating proxy: `TANDEM_PUBLIC_URL=https://tandem.acme.test`."""
+    intake = Intake(plumbing.sink, DeliveryLedger(plumbing.sink), JIRA_SECRET, HUBSPOT_SECRET, PUBLIC_URL)
+    url, runner = await serve(intake)
+    try:
+        yield Receiver(url, plumbing, intake)
     finally:
         await runner.cleanup()
 
@@ -126,10 +146,12 @@ async def test_a_deletion_and_an_unfollowed_event(receiver: Receiver) -> None:
 
 
 def hubspot_headers(
-    url: str, body: bytes, timestamp: int | None = None, secret: str = HUBSPOT_SECRET
+    signed_url: str, body: bytes, timestamp: int | None = None, secret: str = HUBSPOT_SECRET
 ) -> dict[str, str]:
+    """The headers HubSpot sends: v3 signature over method + the URL it called (its listed escapes decoded)
+    + body + timestamp (the formula is pinned by a literal vector in tests/unit/connectors/test_signatures.py)."""
     stamp = str(timestamp if timestamp is not None else int(time.time() * 1000))
-    source = f"POST{url}{body.decode()}{stamp}".encode()
+    source = f"POST{signed_url}{body.decode()}{stamp}".encode()
     signature = base64.b64encode(hmac.new(secret.encode(), source, hashlib.sha256).digest()).decode()
     return {
         "X-HubSpot-Signature-v3": signature,
@@ -138,33 +160,144 @@ def hubspot_headers(
     }
 
 
-async def test_hubspot_v3_deliveries(receiver: Receiver) -> None:
-    url = f"{receiver.url}/webhooks/hubspot"
-    event = {
-        "eventId": 77,
+async def answer(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, object]]:
+    async with aiohttp.ClientSession() as session, session.post(url, data=body, headers=headers) as response:
+        return response.status, await response.json()
+
+
+def hubspot_event(event_id: int, **fields: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "eventId": event_id,
         "subscriptionId": 5,
         "portalId": 4242,
-        "occurredAt": 1799053200000,
-        "subscriptionType": "contact.propertyChange",
+        "appId": 77,
+        "occurredAt": 1799053200000 + event_id,
         "attemptNumber": 0,
-        "objectId": 123,
-        "propertyName": "email",
-        "propertyValue": "a@acme.test",
-        "changeSource": "CRM",
     }
-    body = json.dumps([event]).encode()
-    assert await post(url, body, hubspot_headers(url, body)) == 200
-    assert await post(url, body, hubspot_headers(url, body)) == 200  # the same eventId again
+    return {**base, **fields}
+
+
+async def test_a_delivery_signed_for_the_public_https_url_is_accepted_over_plain_http_behind_the_proxy(
+    proxied: Receiver, receiver: Receiver
+) -> None:
+    """HubSpot signs the exact URL it called — scheme, host, path and query, with the escapes its
+    "Validating requests" page lists decoded
+    (https://developers.hubspot.com/docs/apps/legacy-apps/authentication/validating-requests#validate-the-v3-request-signature).
+    Behind a TLS-terminating proxy the worker is reached over http://127.0.0.1:<port>; with TANDEM_PUBLIC_URL
+    it checks the signature against https://tandem.acme.test/... instead."""
+    query = "?portal=4242&app=tandem%3Amain"
+    body = json.dumps([hubspot_event(1, subscriptionType="contact.creation", objectId=123)]).encode()
+    public = f"{PUBLIC_URL}/webhooks/hubspot?portal=4242&app=tandem:main"  # what HubSpot signs
+    status, reply = await answer(f"{proxied.url}/webhooks/hubspot{query}", body, hubspot_headers(public, body))
+    assert (status, reply) == (200, {"accepted": 1, "dead_lettered": 0})
+    internal = f"{proxied.url}/webhooks/hubspot{query}"  # the URL the worker sees is not what HubSpot signed
+    status, _ = await answer(internal, body, hubspot_headers(internal, body))
+    assert status == 401
+    status, reply = await answer(f"{receiver.url}/webhooks/hubspot{query}", body, hubspot_headers(public, body))
+    assert status == 401 and "TANDEM_PUBLIC_URL" in str(reply["error"])  # without it, the hint says what to set
+
+
+async def test_hubspot_deliveries_need_a_fresh_valid_signature(receiver: Receiver) -> None:
+    """Signature v3 over the URL called, no older than 5 minutes (HubSpot's "Validating requests" page)."""
+    url = f"{receiver.url}/webhooks/hubspot"
+    body = json.dumps([hubspot_event(2, subscriptionType="contact.creation", objectId=1)]).encode()
+    assert (await answer(url, body, hubspot_headers(url, body)))[0] == 200
     stale = int(time.time() * 1000) - 6 * 60 * 1000
-    assert await post(url, body, hubspot_headers(url, body, stale)) == 401
-    assert await post(url, body, hubspot_headers(url, body, secret="wrong")) == 401
-    assert await post(url, body, {}) == 401
-    bad = b"[{]"
-    assert await post(url, bad, hubspot_headers(url, bad)) == 400
-    records = await receiver.plumbing.records("hubspot-events", 2, wait=1.5)
-    assert [(r["event_id"], r["object_id"], r["subscription_type"]) for r in records] == [
-        ("77", "123", "contact.propertyChange")
+    assert (await answer(url, body, hubspot_headers(url, body, stale)))[0] == 401
+    assert (await answer(url, body, hubspot_headers(url, body, secret="wrong")))[0] == 401
+    assert (await answer(url, body, {}))[0] == 401
+    assert await receiver.plumbing.records("dlq", 1, wait=1.0) == []
+
+
+async def test_an_unreadable_event_is_dead_lettered_alone_and_the_rest_of_the_batch_is_accepted(
+    receiver: Receiver,
+) -> None:
+    """HubSpot batches events (https://developers.hubspot.com/docs/api/webhooks#webhook-payloads): association
+    changes carry `fromObjectId`/`toObjectId` and no `objectId`, merges `primaryObjectId`/`mergedObjectIds`,
+    generic events `objectTypeId` (https://developers.hubspot.com/changelog/new-subscription-types-for-webhooks,
+    https://developers.hubspot.com/changelog/public-beta-generic-webhook-subscriptions). HubSpot retries a batch
+    that fails and drops it in the end, so one event Tandem cannot read goes to `dlq` alone — once, across
+    retries — and the batch is answered 200. Nothing is produced to `hubspot-events`: HubSpot has no events
+    for campaigns or owners."""
+    url = f"{receiver.url}/webhooks/hubspot"
+    batch = [
+        hubspot_event(
+            10,
+            subscriptionType="contact.propertyChange",
+            objectId=123,
+            propertyName="email",
+            propertyValue="a@acme.test",
+            changeSource="CRM",
+            sourceId="userId:1",
+        ),
+        hubspot_event(
+            11,
+            subscriptionType="contact.associationChange",
+            associationType="CONTACT_TO_COMPANY",
+            fromObjectId=123,
+            toObjectId=456,
+            associationRemoved=False,
+            isPrimaryAssociation=True,
+        ),
+        hubspot_event(
+            12,
+            subscriptionType="object.associationChange",
+            associationCategory="HUBSPOT_DEFINED",
+            associationTypeId=279,
+            fromObjectTypeId="0-1",
+            fromObjectId=1,
+            toObjectTypeId="0-2",
+            toObjectId=2,
+            associationRemoved=True,
+        ),
+        hubspot_event(
+            13,
+            subscriptionType="contact.merge",
+            objectId=9,
+            primaryObjectId=9,
+            mergedObjectIds=[7, 8],
+            newObjectId=10,
+            numberOfPropertiesMoved=4,
+        ),
+        hubspot_event(14, subscriptionType="contact.privacyDeletion", objectId=5, changeFlag="PRIVACY_DELETED"),
+        hubspot_event(15, subscriptionType="object.creation", objectTypeId="0-27", objectId=31, changeFlag="CREATED"),
+        hubspot_event(
+            16,
+            subscriptionType="conversation.newMessage",
+            objectId=88,
+            messageId="m-1",
+            messageType="MESSAGE",
+            changeFlag="NEW_MESSAGE",
+        ),
+        {"subscriptionType": "contact.creation", "objectId": 1, "occurredAt": 1799053200000},  # no eventId
+        "not an event",
     ]
+    body = json.dumps(batch).encode()
+    status, reply = await answer(url, body, hubspot_headers(url, body))
+    assert (status, reply) == (200, {"accepted": 7, "dead_lettered": 2})
+    retried = json.dumps([{**e, "attemptNumber": 1} if isinstance(e, dict) else e for e in batch]).encode()
+    status, reply = await answer(url, retried, hubspot_headers(url, retried))
+    assert (status, reply) == (200, {"accepted": 7, "dead_lettered": 0})
+    letters = await receiver.plumbing.records("dlq", 3, wait=3.0)
+    assert sorted((d["topic"], d["error"]) for d in letters) == [
+        ("hubspot:webhook", "unreadable event: eventId is missing or not an id: None"),
+        ("hubspot:webhook", "unreadable event: the event is not a JSON object"),
+    ]
+    assert await receiver.plumbing.records("hubspot-events", 1, wait=1.0) == []
+
+
+async def test_a_signed_body_that_is_not_an_array_of_events_is_kept_in_the_dead_letter_topic(
+    receiver: Receiver,
+) -> None:
+    """HubSpot always sends a JSON array; a signed body that is not one is HubSpot's all the same. A 400 would
+    only make HubSpot retry it and drop it, so it is dead-lettered whole and answered 200."""
+    url = f"{receiver.url}/webhooks/hubspot"
+    for bad in (b"[{]", b'{"eventId": 1}'):
+        status, reply = await answer(url, bad, hubspot_headers(url, bad))
+        assert (status, reply) == (200, {"accepted": 0, "dead_lettered": 1})
+    letters = await receiver.plumbing.records("dlq", 3, wait=3.0)
+    assert sorted(d["value"] for d in letters) == [json.dumps("[{]"), json.dumps('{"eventId": 1}')]
+    assert all(d["error"].startswith("malformed delivery: ") for d in letters)
 
 
 async def test_the_jira_sandboxs_own_signed_deliveries_are_accepted(world: Sandboxes, receiver: Receiver) -> None:
