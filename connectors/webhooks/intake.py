@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -43,9 +43,8 @@ from connectors.state.producer import KafkaSink
 from connectors.state.webhook_ledger import DeliveryLedger
 from connectors.webhooks.records import HubSpotEvent, JiraIssueEvent
 from streams.records import RecordError
-
-if TYPE_CHECKING:
-    from tandem.settings import Settings
+from tandem.clock import clock_for, speed_of, wall_now
+from tandem.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +75,7 @@ class Intake:
     hubspot_secret: str | None
     public_url: str | None = None
     """`TANDEM_PUBLIC_URL`: the base of the URL HubSpot calls (its signatures cover that URL)."""
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    clock: Callable[[], datetime] = wall_now
     """The worker's clock (`TANDEM_CLOCK`'s scenario clock in the demo, whose sandbox stamps its webhooks by it)."""
     clock_speed: float = 1.0
     """Clock seconds per wall second: the replay window is in wall seconds, whatever the clock's pace."""
@@ -97,8 +96,6 @@ class Intake:
         cls, sink: KafkaSink, ledger: DeliveryLedger, settings: Settings, clock: Callable[[], datetime] | None = None
     ) -> Intake:
         """The receivers of a worker configured by `settings` (its clock: `clock`, else `TANDEM_CLOCK`'s)."""
-        from tandem.clock import clock_for, speed_of
-
         return cls(
             sink,
             ledger,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -26,6 +27,7 @@ from tests.integration.connectors.webhooks.test_intake import (
     delivery,
     serve,
 )
+from tests.worker_process import Worker, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -78,8 +80,10 @@ async def trickle(url: str, stop: asyncio.Event) -> tuple[bytes, float]:
         writer.close()
 
 
-async def test_trickling_bodies_are_cut_off_and_a_valid_delivery_goes_through_meanwhile(receiver: Receiver) -> None:
-    url = f"{receiver.url}/webhooks/jira"
+async def attack_while_delivering(url: str) -> None:
+    """200 trickling clients on `url` (a Jira receiver with a 1 s deadline and 8 slots), and meanwhile one
+    valid delivery: it is accepted, every trickling connection is answered 408 or 503 and cut, and the
+    server takes the next delivery."""
     stop = asyncio.Event()
     attacks = [asyncio.create_task(trickle(url, stop)) for _ in range(ATTACKERS)]
     await asyncio.sleep(0.3)  # the attack holds every slot
@@ -97,12 +101,38 @@ async def test_trickling_bodies_are_cut_off_and_a_valid_delivery_goes_through_me
     assert set(statuses) == {408, 503} and statuses.count(408) <= CAP
     assert all(b"\r\nRetry-After: 1\r\n" in text for text, _ in answers if b" 503 " in text[:13])
     assert max(seconds for _, seconds in answers) < DEADLINE + 2
-    records = await receiver.plumbing.records("jira-events", 2, wait=1.5)
-    assert [(r["key"], r["identifier"]) for r in records] == [("WEB-5", "valid-1")]
-    # the server is still up: and takes the next delivery
     later = delivery("WEB-6")
     later_headers = {"X-Hub-Signature": jira_signature(JIRA_SECRET, later), "X-Atlassian-Webhook-Identifier": "v-2"}
     assert await answer(url, later, later_headers) == (200, {"accepted": 1})
+
+
+async def test_trickling_bodies_are_cut_off_and_a_valid_delivery_goes_through_meanwhile(receiver: Receiver) -> None:
+    await attack_while_delivering(f"{receiver.url}/webhooks/jira")
+    records = await receiver.plumbing.records("jira-events", 3, wait=1.5)
+    assert [(r["key"], r["identifier"]) for r in records] == [("WEB-5", "valid-1"), ("WEB-6", "v-2")]
+
+
+async def test_a_real_worker_cuts_trickling_bodies_and_accepts_a_valid_delivery_meanwhile(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """The same attack on a `tandem worker`'s own web server (Faust's aiohttp server, its middlewares and the
+    webhook views), configured by `TANDEM_WEBHOOK_BODY_SECONDS` and `TANDEM_WEBHOOK_MAX_CONCURRENT_READS`."""
+    worker = Worker(
+        kafka_bootstrap,
+        tmp_path / "worker",
+        extra_env={
+            "TANDEM_JIRA_WEBHOOK_SECRET": JIRA_SECRET,
+            "TANDEM_WEBHOOK_BODY_SECONDS": str(DEADLINE),
+            "TANDEM_WEBHOOK_MAX_CONCURRENT_READS": str(CAP),
+        },
+    )
+    worker.start()
+    try:
+        await attack_while_delivering(f"http://127.0.0.1:{worker.web_port}/webhooks/jira")
+        records = await read_topic(kafka_bootstrap, worker.topic("jira-events"), expect=3, wait_seconds=5)
+        assert sorted((r["key"], r["identifier"]) for r in records) == [("WEB-5", "valid-1"), ("WEB-6", "v-2")]
+    finally:
+        worker.stop()
 
 
 async def test_a_body_that_arrives_in_time_is_read_even_when_sent_in_pieces(receiver: Receiver) -> None:
