@@ -86,7 +86,10 @@ class Intake:
     max_concurrent_reads: int = 32
     """`TANDEM_WEBHOOK_MAX_CONCURRENT_READS`: bodies waited on at once."""
     _reads: asyncio.Semaphore = field(init=False, repr=False)
+    busy_refusals: int = field(init=False, default=0)
+    """Bodies refused (503) because `max_concurrent_reads` were being read."""
     _in_flight: set[str] = field(init=False, repr=False, default_factory=set)
+    _busy_logged: float = field(init=False, repr=False, default=-math.inf)
 
     def __post_init__(self) -> None:
         self._reads = asyncio.Semaphore(self.max_concurrent_reads)
@@ -116,14 +119,24 @@ def _answer(status: int, **body: Any) -> web.Response:
     return response
 
 
+CUT_GRACE_SECONDS = 2.0
+"""How long a cut connection stays open for reading after its answer and FIN went out (closed sooner when
+the client closes): closing at once, with the client's bytes unread, would send a reset that can destroy the
+answer before the client reads it."""
+
+
 async def cut(request: web.Request, response: web.Response) -> web.Response:
-    """Send `response` and close the connection at once, without reading what is left of the body (aiohttp
-    would otherwise linger up to 10 s reading it, which is what a trickling client wants)."""
+    """Send `response`, end the connection's sending side (FIN) and close it within `CUT_GRACE_SECONDS`,
+    without reading what is left of the body (aiohttp would linger up to 10 s reading it, which is what a
+    trickling client wants)."""
     response.force_close()
     await response.prepare(request)
     await response.write_eof()
-    if request.transport is not None:
-        request.transport.close()
+    transport = request.transport
+    if transport is not None:
+        if transport.can_write_eof():
+            transport.write_eof()  # after the answer is flushed
+        asyncio.get_running_loop().call_later(CUT_GRACE_SECONDS, transport.close)
     return response
 
 
@@ -158,7 +171,14 @@ async def read_body(intake: Intake, request: web.Request) -> bytes:
         return b"".join(chunks)
     if intake._reads.locked():
         retry = max(1, math.ceil(intake.body_seconds))
-        log.warning("webhook body refused: %d bodies are being read already", intake.max_concurrent_reads)
+        intake.busy_refusals += 1
+        if time.monotonic() - intake._busy_logged >= 10:  # one line per 10 s, however hard the flood
+            log.warning(
+                "webhook bodies refused (503): %d bodies are being read already; %d refused so far",
+                intake.max_concurrent_reads,
+                intake.busy_refusals,
+            )
+            intake._busy_logged = time.monotonic()
         busy = _answer(503, error="too many webhook bodies in flight, retry later", retry_after_seconds=retry)
         busy.headers["Retry-After"] = str(retry)
         raise BodyRefused(await cut(request, busy))
