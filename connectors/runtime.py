@@ -49,13 +49,7 @@ class ConnectorRuntime:
             settings.jira_api_token,
         ):
             register_secret(secret)
-        self.intake = Intake(
-            self.sink,
-            self.ledger,
-            settings.jira_webhook_secret.get_secret_value() if settings.jira_webhook_secret else None,
-            settings.hubspot_webhook_secret.get_secret_value() if settings.hubspot_webhook_secret else None,
-            settings.public_url,
-        )
+        self.intake = Intake.from_settings(self.sink, self.ledger, settings, clock)
 
     def build(self) -> None:
         """Construct the configured connectors (no network yet)."""

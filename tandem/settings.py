@@ -141,6 +141,14 @@ class Settings(BaseSettings):
     web_port: int = Field(default=6066, ge=1, le=65535)
     """Port of the worker's web server: webhooks, REST API, dashboard."""
 
+    webhook_body_seconds: float = Field(default=5.0, gt=0, le=300)
+    """Deadline for reading a webhook's body, from its headers to its last byte: a slower body is answered 408
+    and its connection closed (an unauthenticated client trickling a body must not hold a connection)."""
+
+    webhook_max_concurrent_reads: int = Field(default=32, ge=1, le=10_000)
+    """How many webhook bodies one worker waits on at once; over that, 503 with `Retry-After` and the
+    connection closed (a body that arrived whole with its headers needs no wait and always gets through)."""
+
     web_bind: str = "127.0.0.1"
     """Interface the worker's web server binds to (`0.0.0.0` in a container)."""
 
@@ -217,6 +225,11 @@ class Settings(BaseSettings):
 
     jira_webhook_secret: SecretStr | None = None
     """Secret of the Jira admin webhook; deliveries must carry a matching `X-Hub-Signature`."""
+
+    jira_webhook_max_age_seconds: float = Field(default=300.0, ge=1, le=7 * 24 * 3600)
+    """Replay window of Jira webhooks: a signed delivery whose payload `timestamp` is older than this (or as far
+    in the future) is refused (401) and produces nothing. Jira retries a failed delivery for up to ~30 minutes
+    with the original payload, so a retry past the window is refused too; the next poll reads that change."""
 
     jira_campaign_label_prefix: str = Field(default="campaign-", pattern=r"^[^\s]+$")
     """A Jira label `<prefix><campaign id>` links the issue to that campaign."""

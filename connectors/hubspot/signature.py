@@ -12,7 +12,7 @@ whose `X-HubSpot-Request-Timestamp` is more than 5 minutes away from now are ref
   "requestUri". Both readings are accepted (`signed_uris`): the documented decoding, the same decoding of
   lower-case escapes (percent-encoding is case-insensitive, RFC 3986 §2.1), and the URI as received;
 - the window in both directions (the library only refuses old timestamps), and a comparison in constant
-  time that never raises.
+  time that never raises (a header that is not ASCII, or not even UTF-8, is refused before it).
 """
 
 from __future__ import annotations
@@ -82,6 +82,8 @@ def hubspot_signature_valid(
     """(valid, why not), for a request to `uri` (the URL HubSpot called, before HubSpot's decoding)."""
     if not signature or not timestamp:
         return False, "missing X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp"
+    if not (signature.isascii() and timestamp.isascii()):  # base64 and digits; a header not even UTF-8 too
+        return False, "X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp is not ASCII"
     try:
         sent_ms = int(timestamp)
     except ValueError:

@@ -11,10 +11,11 @@ def jira_signature(secret: str, body: bytes) -> str:
 
 
 def jira_signature_valid(secret: str, body: bytes, header: str | None) -> bool:
-    """True when `header` signs `body` under `secret`; compared in constant time."""
-    if not header:
+    """True when `header` signs `body` under `secret`; compared in constant time. A header that is not ASCII
+    (not even UTF-8: aiohttp hands such bytes over as surrogates) is refused before the comparison."""
+    if not header or not header.isascii():
         return False
-    return hmac.compare_digest(jira_signature(secret, body).encode("ascii"), header.strip().encode("utf-8", "replace"))
+    return hmac.compare_digest(jira_signature(secret, body).encode("ascii"), header.strip().encode("ascii"))
 
 
 __all__ = ["jira_signature", "jira_signature_valid"]

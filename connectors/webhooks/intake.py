@@ -1,25 +1,36 @@
 """The webhook receivers' logic, as aiohttp handlers the Faust web server mounts (`connectors.webhooks.views`).
 
 Order of checks, so that nothing reaches Kafka from a rejected request:
-1. size: a declared `Content-Length` over 1 MiB is refused (413) before anything is read; a body without
-   one is read up to 1 MiB + 1 byte and refused if it goes over;
-2. signature, on the raw bytes, in constant time, before any parsing (401 when missing, forged or stale);
-   HubSpot's over the URL it called (`TANDEM_PUBLIC_URL` + path and query, see `connectors.hubspot.signature`);
-3. Jira: redelivery (an accepted delivery id answers 200 `{"duplicate": true}` and produces nothing), then
-   JSON and shape (400), then produce, wait for the broker's acknowledgement, mark the delivery accepted,
-   and only then answer 2xx;
-4. HubSpot: event by event — each event Tandem can read is accepted, each it cannot (and a signed body that
+1. size and time: a declared `Content-Length` over 1 MiB is refused (413) before anything is read; a body
+   without one is read up to 1 MiB + 1 byte and refused if it goes over. The body must arrive within
+   `TANDEM_WEBHOOK_BODY_SECONDS` (else 408), and at most `TANDEM_WEBHOOK_MAX_CONCURRENT_READS` bodies are
+   waited on at once (else 503 with `Retry-After`); a body already whole when its headers are read needs no
+   wait. These refusals close the connection at once (`cut`): nobody holds one by trickling a body;
+2. signature, on the raw bytes, in constant time, before any parsing (401 when missing, forged, not ASCII
+   or stale); HubSpot's over the URL it called (`TANDEM_PUBLIC_URL` + path and query, see
+   `connectors.hubspot.signature`);
+3. JSON nested deeper than `MAX_DEPTH` is refused (400) before anything reads it;
+4. Jira: redelivery (an accepted delivery id, or a body already accepted under another id, answers 200
+   `{"duplicate": true}` and produces nothing; the same delivery while it is in flight, 409), then JSON and
+   shape (400), then the replay window (a payload `timestamp` further than `TANDEM_JIRA_WEBHOOK_MAX_AGE_SECONDS`
+   from now, 401), then produce, wait for the broker's acknowledgement, mark the delivery and its body
+   accepted, and only then answer 2xx;
+5. HubSpot: event by event — each event Tandem can read is accepted, each it cannot (and a signed body that
    is not a JSON array) goes to `dlq` on its own, once across HubSpot's retries; 200 once those are
    acknowledged. One bad event never costs the batch (HubSpot retries a failed batch, then drops it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
+import math
+import re
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,10 +43,15 @@ from connectors.state.producer import KafkaSink
 from connectors.state.webhook_ledger import DeliveryLedger
 from connectors.webhooks.records import HubSpotEvent, JiraIssueEvent
 from streams.records import RecordError
+from tandem.clock import clock_for, speed_of, wall_now
+from tandem.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
+MAX_DEPTH = 64
+"""Deepest nesting of arrays and objects a webhook body may have (Jira's and HubSpot's have fewer than ten
+levels); deeper is refused (400) before anything reads it."""
 DUPLICATE: web.ResponseKey[bool] = web.ResponseKey("tandem_duplicate", bool)
 """Set on an answer to a redelivery (the worker counts duplicates apart)."""
 JIRA_TOPIC = "jira-events"
@@ -59,6 +75,42 @@ class Intake:
     hubspot_secret: str | None
     public_url: str | None = None
     """`TANDEM_PUBLIC_URL`: the base of the URL HubSpot calls (its signatures cover that URL)."""
+    clock: Callable[[], datetime] = wall_now
+    """The worker's clock (`TANDEM_CLOCK`'s scenario clock in the demo, whose sandbox stamps its webhooks by it)."""
+    clock_speed: float = 1.0
+    """Clock seconds per wall second: the replay window is in wall seconds, whatever the clock's pace."""
+    jira_max_age_seconds: float = 300.0
+    """`TANDEM_JIRA_WEBHOOK_MAX_AGE_SECONDS`: the replay window of Jira deliveries, both ways."""
+    body_seconds: float = 5.0
+    """`TANDEM_WEBHOOK_BODY_SECONDS`: the deadline for a body to arrive."""
+    max_concurrent_reads: int = 32
+    """`TANDEM_WEBHOOK_MAX_CONCURRENT_READS`: bodies waited on at once."""
+    _reads: asyncio.Semaphore = field(init=False, repr=False)
+    busy_refusals: int = field(init=False, default=0)
+    """Bodies refused (503) because `max_concurrent_reads` were being read."""
+    _in_flight: set[str] = field(init=False, repr=False, default_factory=set)
+    _busy_logged: float = field(init=False, repr=False, default=-math.inf)
+
+    def __post_init__(self) -> None:
+        self._reads = asyncio.Semaphore(self.max_concurrent_reads)
+
+    @classmethod
+    def from_settings(
+        cls, sink: KafkaSink, ledger: DeliveryLedger, settings: Settings, clock: Callable[[], datetime] | None = None
+    ) -> Intake:
+        """The receivers of a worker configured by `settings` (its clock: `clock`, else `TANDEM_CLOCK`'s)."""
+        return cls(
+            sink,
+            ledger,
+            settings.jira_webhook_secret.get_secret_value() if settings.jira_webhook_secret else None,
+            settings.hubspot_webhook_secret.get_secret_value() if settings.hubspot_webhook_secret else None,
+            settings.public_url,
+            clock=clock or clock_for(settings),
+            clock_speed=speed_of(settings),
+            jira_max_age_seconds=settings.jira_webhook_max_age_seconds,
+            body_seconds=settings.webhook_body_seconds,
+            max_concurrent_reads=settings.webhook_max_concurrent_reads,
+        )
 
 
 def _answer(status: int, **body: Any) -> web.Response:
@@ -67,21 +119,119 @@ def _answer(status: int, **body: Any) -> web.Response:
     return response
 
 
-async def read_limited(request: web.Request) -> bytes | None:
-    """The body, or None when it is larger than `MAX_BODY` (checked before reading when declared)."""
+CUT_GRACE_SECONDS = 2.0
+"""How long a cut connection stays open for reading after its answer and FIN went out (closed sooner when
+the client closes): closing at once, with the client's bytes unread, would send a reset that can destroy the
+answer before the client reads it."""
+
+
+async def cut(request: web.Request, response: web.Response) -> web.Response:
+    """Send `response`, end the connection's sending side (FIN) and close it within `CUT_GRACE_SECONDS`,
+    without reading what is left of the body (aiohttp would linger up to 10 s reading it, which is what a
+    trickling client wants)."""
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    transport = request.transport
+    if transport is not None:
+        if transport.can_write_eof():
+            transport.write_eof()  # after the answer is flushed
+        asyncio.get_running_loop().call_later(CUT_GRACE_SECONDS, transport.close)
+    return response
+
+
+class BodyRefused(Exception):
+    """A body that was not read: the answer to give (already sent, the connection closed)."""
+
+    def __init__(self, response: web.Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+def _too_large() -> web.Response:
+    return _answer(413, error="payload too large", limit_bytes=MAX_BODY)
+
+
+async def read_body(intake: Intake, request: web.Request) -> bytes:
+    """The body, within `MAX_BODY` bytes, `intake.body_seconds` and `intake.max_concurrent_reads` bodies
+    waited on at once; `BodyRefused` (413, 408 or 503, sent and the connection closed) otherwise. What has
+    arrived with the headers is taken first: a body already whole needs no wait, so no slot either."""
+    started = time.monotonic()
     if request.content_length is not None and request.content_length > MAX_BODY:
-        return None
+        raise BodyRefused(await cut(request, _too_large()))
+    content = request.content
     chunks: list[bytes] = []
     size = 0
-    while True:
-        chunk = await request.content.read(64 * 1024)
-        if not chunk:
-            break
+    while chunk := content.read_nowait():
         size += len(chunk)
         if size > MAX_BODY:
-            return None
+            raise BodyRefused(await cut(request, _too_large()))
         chunks.append(chunk)
+    if content.is_eof():
+        return b"".join(chunks)
+    if intake._reads.locked():
+        retry = max(1, math.ceil(intake.body_seconds))
+        intake.busy_refusals += 1
+        if time.monotonic() - intake._busy_logged >= 10:  # one line per 10 s, however hard the flood
+            log.warning(
+                "webhook bodies refused (503): %d bodies are being read already; %d refused so far",
+                intake.max_concurrent_reads,
+                intake.busy_refusals,
+            )
+            intake._busy_logged = time.monotonic()
+        busy = _answer(503, error="too many webhook bodies in flight, retry later", retry_after_seconds=retry)
+        busy.headers["Retry-After"] = str(retry)
+        raise BodyRefused(await cut(request, busy))
+    async with intake._reads:
+        try:
+            async with asyncio.timeout(max(0.0, intake.body_seconds - (time.monotonic() - started))):
+                while chunk := await content.read(64 * 1024):
+                    size += len(chunk)
+                    if size > MAX_BODY:
+                        raise BodyRefused(await cut(request, _too_large()))
+                    chunks.append(chunk)
+        except TimeoutError:
+            slow = _answer(408, error=f"the body did not arrive within {intake.body_seconds:g} s")
+            raise BodyRefused(await cut(request, slow)) from None
     return b"".join(chunks)
+
+
+def depth(value: Any) -> int:
+    """How deep arrays and objects nest in a parsed JSON value (walked without recursion)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+class TooDeep(ValueError):
+    """A JSON text nested deeper than `MAX_DEPTH`."""
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON value of a body (UTF-8, no NaN or Infinity); ValueError when it is not JSON or nests deeper
+    than `MAX_DEPTH`. The decoder's own recursion bound stops a deeper text while it is parsed; `MAX_DEPTH`
+    is checked on the result, before anything reads it."""
+    too_deep = f"JSON nested deeper than {MAX_DEPTH} levels"
+    try:
+        value = json.loads(body, parse_constant=_no_constants)
+    except RecursionError:
+        raise TooDeep(too_deep) from None
+    if depth(value) > MAX_DEPTH:
+        raise TooDeep(too_deep)
+    return value
 
 
 def jira_events(payload: Any, identifier: str) -> list[JiraIssueEvent]:
@@ -193,25 +343,61 @@ def hubspot_events(payload: Any) -> tuple[list[HubSpotEvent], list[tuple[Any, st
     return readable, unreadable
 
 
+_IDENTIFIER = re.compile(r"[\x21-\x7e]{1,200}")
+
+
+def replay_refusal(intake: Intake, stamp: Any) -> str | None:
+    """Why a signed Jira payload `timestamp` (epoch ms) is outside the replay window, or None when inside (or
+    not a number: the shape check says so). The window is in wall seconds, whatever the clock's pace."""
+    if isinstance(stamp, bool) or not isinstance(stamp, int | float) or not math.isfinite(stamp):
+        return None
+    away = (stamp / 1000 - intake.clock().timestamp()) / intake.clock_speed
+    if abs(away) <= intake.jira_max_age_seconds:
+        return None
+    when = "old" if away < 0 else "in the future"
+    return (
+        f"stale or future delivery: its timestamp is {abs(away):.0f} s {when}, outside the "
+        f"{intake.jira_max_age_seconds:g} s replay window (TANDEM_JIRA_WEBHOOK_MAX_AGE_SECONDS)"
+    )
+
+
 async def receive_jira(intake: Intake, request: web.Request) -> web.Response:
-    body = await read_limited(request)
-    if body is None:
-        return _answer(413, error="payload too large", limit_bytes=MAX_BODY)
+    try:
+        body = await read_body(intake, request)
+    except BodyRefused as refused:
+        return refused.response
     if not intake.jira_secret:
         log.warning("jira webhook refused: TANDEM_JIRA_WEBHOOK_SECRET is not set")
         return _answer(401, error="webhook secret not configured")
     if not jira_signature_valid(intake.jira_secret, body, request.headers.get("X-Hub-Signature")):
         return _answer(401, error="missing or invalid X-Hub-Signature")
-    identifier = request.headers.get("X-Atlassian-Webhook-Identifier") or hashlib.sha256(body).hexdigest()
-    if await intake.ledger.seen("jira", identifier):
-        return _answer(200, duplicate=True)
+    digest = hashlib.sha256(body).hexdigest()
+    identifier = request.headers.get("X-Atlassian-Webhook-Identifier") or digest
+    if not _IDENTIFIER.fullmatch(identifier):
+        return _answer(400, error="X-Atlassian-Webhook-Identifier is not a short printable ASCII id")
+    keys = (("jira", identifier), ("jira-body", digest))
+    if any(f"{system}:{key}" in intake._in_flight for system, key in keys):
+        return _answer(409, error="this delivery is being accepted already")
+    claimed = {f"{system}:{key}" for system, key in keys}
+    intake._in_flight |= claimed
     try:
-        events = jira_events(json.loads(body), identifier)
-    except ValueError as exc:
-        return _answer(400, error=f"malformed delivery: {exc}")
-    await intake.sink.send_many(JIRA_TOPIC, [(event.key, event) for event in events])
-    await intake.ledger.mark("jira", identifier)
-    return _answer(200, accepted=len(events))
+        if any([await intake.ledger.seen(system, key) for system, key in keys]):
+            return _answer(200, duplicate=True)
+        try:
+            payload = parse_json(body)
+            events = jira_events(payload, identifier)
+        except ValueError as exc:
+            return _answer(400, error=f"malformed delivery: {exc}")
+        stale = replay_refusal(intake, payload.get("timestamp"))
+        if stale is not None:
+            log.warning("jira webhook refused: %s", stale)
+            return _answer(401, error=stale)
+        await intake.sink.send_many(JIRA_TOPIC, [(event.key, event) for event in events])
+        for system, key in keys:
+            await intake.ledger.mark(system, key)
+        return _answer(200, accepted=len(events))
+    finally:
+        intake._in_flight -= claimed
 
 
 async def _dead_letter_once(intake: Intake, key: str, item: Any, why: str) -> bool:
@@ -228,9 +414,10 @@ async def receive_hubspot(intake: Intake, request: web.Request) -> web.Response:
     """HubSpot's signed deliveries: each event Tandem can read is accepted, each it cannot is dead-lettered on
     its own, and the batch is answered 200 once the dead letters are acknowledged. Nothing else is produced:
     HubSpot sends no events about what Tandem reads (campaigns and owners are polled)."""
-    body = await read_limited(request)
-    if body is None:
-        return _answer(413, error="payload too large", limit_bytes=MAX_BODY)
+    try:
+        body = await read_body(intake, request)
+    except BodyRefused as refused:
+        return refused.response
     if not intake.hubspot_secret:
         log.warning("hubspot webhook refused: TANDEM_HUBSPOT_WEBHOOK_SECRET is not set")
         return _answer(401, error="webhook secret not configured")
@@ -249,7 +436,9 @@ async def receive_hubspot(intake: Intake, request: web.Request) -> web.Response:
             why += " (behind a TLS proxy? set TANDEM_PUBLIC_URL to the URL HubSpot calls)"
         return _answer(401, error=why)
     try:
-        events, unreadable = hubspot_events(json.loads(body))
+        events, unreadable = hubspot_events(parse_json(body))
+    except TooDeep as exc:  # no HubSpot delivery nests so deep: refused, not kept
+        return _answer(400, error=f"malformed delivery: {exc}")
     except ValueError as exc:  # signed by HubSpot, so kept whole: a 400 would only have HubSpot retry and drop it
         text = body.decode("utf-8", errors="replace")
         new = await _dead_letter_once(intake, event_key(text), text, f"malformed delivery: {exc}")
@@ -265,11 +454,19 @@ async def receive_hubspot(intake: Intake, request: web.Request) -> web.Response:
 __all__ = [
     "JIRA_TOPIC",
     "MAX_BODY",
+    "MAX_DEPTH",
+    "BodyRefused",
     "Intake",
+    "TooDeep",
+    "cut",
+    "depth",
     "event_key",
     "hubspot_event",
     "hubspot_events",
     "jira_events",
+    "parse_json",
+    "read_body",
     "receive_hubspot",
     "receive_jira",
+    "replay_refusal",
 ]

@@ -38,6 +38,11 @@ def labels(world: Sandboxes, key: str) -> list[str]:
     return list(jira_get(world, f"/rest/api/3/issue/{key}?fields=labels")["fields"]["labels"])
 
 
+def now_ms() -> int:
+    """Now, in epoch ms: a delivery's `timestamp` must be within the replay window."""
+    return int(time.time() * 1000)
+
+
 async def wait_until(check: Any, within: float, worker: Worker) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
@@ -83,14 +88,22 @@ async def test_worker_polls_receives_webhooks_and_writes_back(
 
         url = f"http://127.0.0.1:{worker.web_port}/webhooks/jira"
         body = json.dumps(
-            {"timestamp": 1799053200000, "webhookEvent": "jira:issue_deleted", "issue": {"id": "1", "key": "WEB-4"}}
+            {
+                "timestamp": int(time.time() * 1000),
+                "webhookEvent": "jira:issue_deleted",
+                "issue": {"id": "1", "key": "WEB-4"},
+            }
         ).encode()
         assert post(url, body, {"X-Hub-Signature": "sha256=" + "1" * 64}) == 401
         signed = {"X-Hub-Signature": jira_signature(SECRET, body), "X-Atlassian-Webhook-Identifier": "w-1"}
         assert post(url, body, signed) == 200
         assert post(url, body, signed) == 200
         updated = json.dumps(
-            {"timestamp": 1799053200000, "webhookEvent": "jira:issue_updated", "issue": {"id": "2", "key": "WEB-1"}}
+            {
+                "timestamp": int(time.time() * 1000),
+                "webhookEvent": "jira:issue_updated",
+                "issue": {"id": "2", "key": "WEB-1"},
+            }
         ).encode()
         assert post(url, updated, {"X-Hub-Signature": jira_signature(SECRET, updated)}) == 200
         items = await read_topic(kafka_bootstrap, worker.topic("workitems"), expect=6, wait_seconds=30)

@@ -140,3 +140,28 @@ def test_the_uri_is_the_public_url_hubspot_called_with_the_path_and_query_the_wo
     assert request_uri("https://tandem.acme.test/webhooks/hubspot", **seen) == public  # the receiver's own URL
     proxied = request_uri("https://acme.test/tandem", **seen)  # a proxy that strips a path prefix
     assert proxied == "https://acme.test/tandem/webhooks/hubspot?portal=1&a=b%3Ac"
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["sha256=" + "é" * 64, "sha256=" + "\u0660" * 64, "sha256=\udcff\udcfe" + "0" * 62],
+    ids=["latin", "arabic-digits", "not-utf8"],
+)
+def test_jira_signature_refuses_a_header_that_is_not_ascii_without_raising(header: str) -> None:
+    """Jira's signature is `sha256=` and hex (https://developer.atlassian.com/cloud/jira/platform/webhooks/#secure-admin-webhooks):
+    ASCII. aiohttp hands header bytes that are not UTF-8 over as surrogates (`\\udcff`)."""
+    assert not jira_signature_valid("It's a Secret to Everybody", b"Hello World!", header)
+
+
+@pytest.mark.parametrize(
+    ("signature", "timestamp"),
+    [("é" + V3_EXAMPLE[1:], STAMP), ("\udcff" + V3_EXAMPLE[1:], STAMP), (V3_EXAMPLE, "\u0661" + STAMP[1:])],
+    ids=["latin-signature", "not-utf8-signature", "arabic-digit-timestamp"],
+)
+def test_hubspot_v3_refuses_headers_that_are_not_ascii_without_raising(signature: str, timestamp: str) -> None:
+    """v3 signatures are base64 and timestamps epoch milliseconds (HubSpot's "Validating requests" page):
+    ASCII; `int()` would read Arabic-Indic digits, and encoding a surrogate raises."""
+    assert check(signature, timestamp) == (
+        False,
+        "X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp is not ASCII",
+    )

@@ -83,9 +83,14 @@ async def proxied(plumbing: Plumbing) -> AsyncIterator[Receiver]:
         await runner.cleanup()
 
 
-def delivery(key: str = "WEB-2", event: str = "jira:issue_updated") -> bytes:
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def delivery(key: str = "WEB-2", event: str = "jira:issue_updated", timestamp: int | None = None) -> bytes:
+    """A Jira delivery raised now (or at `timestamp`): within the replay window unless told otherwise."""
     payload = {
-        "timestamp": 1799053200000,
+        "timestamp": now_ms() if timestamp is None else timestamp,
         "webhookEvent": event,
         "issue": {"id": "10001", "key": key, "fields": {"project": {"key": "WEB"}, "summary": "x"}},
     }
@@ -139,7 +144,7 @@ async def test_a_deletion_and_an_unfollowed_event(receiver: Receiver) -> None:
     deleted = delivery("WEB-9", "jira:issue_deleted")
     sign = {"X-Hub-Signature": jira_signature(JIRA_SECRET, deleted), "X-Atlassian-Webhook-Identifier": "del-1"}
     assert await post(url, deleted, sign) == 200
-    other = json.dumps({"webhookEvent": "worklog_created", "timestamp": 1}).encode()
+    other = json.dumps({"webhookEvent": "worklog_created", "timestamp": now_ms()}).encode()
     assert await post(url, other, {"X-Hub-Signature": jira_signature(JIRA_SECRET, other)}) == 200
     records = await receiver.plumbing.records("jira-events", 2, wait=1.5)
     assert [(r["kind"], r["key"], r["project"]) for r in records] == [("deleted", "WEB-9", "WEB")]
@@ -300,8 +305,25 @@ async def test_a_signed_body_that_is_not_an_array_of_events_is_kept_in_the_dead_
     assert all(d["error"].startswith("malformed delivery: ") for d in letters)
 
 
-async def test_the_jira_sandboxs_own_signed_deliveries_are_accepted(world: Sandboxes, receiver: Receiver) -> None:
+@pytest_asyncio.fixture
+async def on_sandbox_time(plumbing: Plumbing, world: Sandboxes) -> AsyncIterator[Receiver]:
+    """The receivers of a worker living by the sandbox's clock (as `tandem demo`'s worker lives by the
+    scenario clock the sandboxes follow): the sandbox stamps its deliveries by that clock."""
+    intake = Intake(
+        plumbing.sink, DeliveryLedger(plumbing.sink), JIRA_SECRET, HUBSPOT_SECRET, clock=world.world.clock.now
+    )
+    url, runner = await serve(intake)
+    try:
+        yield Receiver(url, plumbing, intake)
+    finally:
+        await runner.cleanup()
+
+
+async def test_the_jira_sandboxs_own_signed_deliveries_are_accepted(
+    world: Sandboxes, on_sandbox_time: Receiver
+) -> None:
     """Registered as an admin webhook with a secret, the Jira sandbox signs and sends issue events."""
+    receiver = on_sandbox_time
     load(world, scenario(issues=3))
     name = f"tandem-{uuid.uuid4().hex[:6]}"
     status, answer = control_jira(
