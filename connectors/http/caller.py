@@ -21,7 +21,7 @@ import functools
 import hashlib
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
@@ -176,6 +176,8 @@ class ApiCaller:
         self.retries = 0
         self.throttled = 0
         """Answers with 429 (too many requests)."""
+        self.looked_and_found = 0
+        """Writes found already done after an ambiguous failure (see `call`'s `look`), so not sent again."""
 
     def headroom(self) -> float:
         """0–1: the smallest share of any bucket's budget left right now (1 before any call)."""
@@ -188,19 +190,31 @@ class ApiCaller:
         *args: Any,
         bucket: str = "default",
         priority: bool = False,
+        look: Callable[[], Awaitable[T | None]] | None = None,
         **kwargs: Any,
     ) -> T:
         """`fn(*args, **kwargs)` in a thread, rate-limited in `bucket`, retried by the policy. `priority`:
-        write-back and alerts, which a hold with a reserve lets through."""
+        write-back and alerts, which a hold with a reserve lets through.
+
+        `look`, for a write that must not happen twice: after an ambiguous failure (a timeout or a 5xx — the
+        request may have been carried out), it is awaited before the write is sent again; what it finds (not
+        None) is the write already done, returned instead of resending. A 429 is not ambiguous: the vendor
+        refused the request without carrying it out."""
         loop = asyncio.get_running_loop()
         job = functools.partial(fn, *args, **kwargs)
         result: T
         first = True
+        ambiguous = False
         async for attempt in self.policy.retrying(f"{self.name} {what}"):
             with attempt:
                 if not first:
                     self.retries += 1
                 first = False
+                if ambiguous and look is not None:
+                    found = await look()
+                    if found is not None:
+                        self.looked_and_found += 1
+                        return found
                 hold = self.budget.held(priority)
                 if hold is not None:
                     raise ApiPaused(f"{self.name} {what}: {hold.reason}", until=hold.until)
@@ -214,6 +228,7 @@ class ApiCaller:
                         result = await loop.run_in_executor(self._executor, job)
                     except Exception as exc:  # noqa: BLE001 - every client error is classified here
                         error = self._classify(exc, what)
+                        ambiguous = isinstance(error, RetryableApiError) and error.status != 429
                         if isinstance(error, RetryableApiError) and error.status == 429:
                             self.throttled += 1
                             pause = error.retry_after if error.retry_after is not None else 1.0

@@ -32,7 +32,7 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -506,14 +506,15 @@ class JiraApi:
         response = jira._session.request(method, url, data=data, params=params)
         return response.json() if response.content else None
 
-    async def _write(self, key: str, what: str, bucket: str, fn: Any, *args: Any) -> Any:
+    async def _write(self, key: str, what: str, bucket: str, fn: Any, *args: Any, look: Any = None) -> Any:
         """A write to issue `key`: after any per-issue pause Jira imposed on it, with priority (write-back and
-        alerts pass a hold kept for them); remembered for read-after-write whether or not Jira answered."""
+        alerts pass a hold kept for them); remembered for read-after-write whether or not Jira answered.
+        `look`: see `ApiCaller.call` (a write that must not be sent twice after an ambiguous failure)."""
         wait = self.site.pause_left(key)
         if wait > 0:
             await asyncio.sleep(wait)
         try:
-            return await self.caller.call(what, fn, *args, bucket=bucket, priority=True)
+            return await self.caller.call(what, fn, *args, bucket=bucket, priority=True, look=look)
         finally:
             self.site.wrote(key)
 
@@ -618,7 +619,13 @@ class JiraApi:
 
     # -- writes ---------------------------------------------------------------------------------------------------
 
-    async def add_comment(self, key: str, document: dict[str, Any]) -> dict[str, Any]:
+    async def add_comment(
+        self,
+        key: str,
+        document: dict[str, Any],
+        look: Callable[[], Awaitable[dict[str, Any] | None]] | None = None,
+    ) -> dict[str, Any]:
+        """Post a comment; `look` finds it when a timeout or 5xx leaves unclear whether Jira posted it."""
         data: dict[str, Any] = await self._write(
             key,
             f"comment on {key}",
@@ -627,6 +634,7 @@ class JiraApi:
             "POST",
             f"/rest/api/3/issue/{segment(key)}/comment",
             {"body": document},
+            look=look,
         )
         return data
 

@@ -57,11 +57,7 @@ class JiraSink:
 
     async def comment(self, key: str, text_or_document: str | dict[str, Any], idempotency_key: str) -> bool:
         """Post the comment unless one carrying `idempotency_key` exists; True when posted."""
-        marker = f"{MARKER_PREFIX}{idempotency_key}"
-        existing = await self.api.comments(key)
-        mine = await self.api.account_id()
-        ours = [c for c in existing.get("comments") or [] if (c.get("author") or {}).get("accountId") == mine]
-        if any(marker in document_text(c.get("body")) for c in ours):
+        if await self.posted(key, idempotency_key) is not None:
             log.info("jira: comment %s already on %s", idempotency_key, key)
             return False
         if isinstance(text_or_document, str):
@@ -69,8 +65,21 @@ class JiraSink:
         else:
             document = dict(text_or_document)
             document["content"] = [*document.get("content", []), *text_document("", idempotency_key)["content"]]
-        await self.api.add_comment(key, document)
+        # A timeout or 5xx after the POST went out may hide a posted comment: look for its marker again
+        # before each resend, so a retry never posts it twice.
+        await self.api.add_comment(key, document, look=lambda: self.posted(key, idempotency_key))
         return True
+
+    async def posted(self, key: str, idempotency_key: str) -> dict[str, Any] | None:
+        """Tandem's own comment on `key` carrying `idempotency_key`'s marker, if there is one."""
+        marker = f"{MARKER_PREFIX}{idempotency_key}"
+        existing = await self.api.comments(key)
+        mine = await self.api.account_id()
+        for comment in existing.get("comments") or []:
+            if (comment.get("author") or {}).get("accountId") == mine and marker in document_text(comment.get("body")):
+                found: dict[str, Any] = comment
+                return found
+        return None
 
     async def upsert_remote_link(self, key: str, global_id: str, url: str, title: str) -> None:
         await self.api.upsert_remote_link(key, global_id, url, title)

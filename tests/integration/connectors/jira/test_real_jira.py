@@ -25,6 +25,7 @@ from sandbox.jira.adf import text_to_adf
 from tests.integration.connectors.support import (
     Plumbing,
     control_jira,
+    faults,
     load,
     scenario,
     settings_for,
@@ -379,4 +380,22 @@ async def test_a_marker_pasted_by_a_person_does_not_suppress_tandems_comment(wor
     comments = (await jira.comments("WEB-1"))["comments"]
     me = await jira.account_id()
     assert sorted(c["author"]["accountId"] == me for c in comments) == [False, True]
+    jira.close()
+
+
+async def test_a_comment_whose_reply_times_out_is_looked_for_before_it_is_sent_again(world: Sandboxes) -> None:
+    """A POST that times out may have been carried out: Jira posts the comment and its reply is lost (the
+    sandbox's `write_reply_delay_ms`). Jira's comment API has no idempotency key
+    (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-comments/), so a blind retry
+    posts it twice; Tandem looks for its marker on its own comments before each resend."""
+    load(world, scenario(issues=1))
+    jira = api(world, http_timeout_seconds=1.0, http_max_backoff_seconds=0.5)
+    faults(world, "jira", write_reply_delay_ms=3_000)
+    try:
+        assert await JiraSink(jira).comment("WEB-1", "Launch moved to March 3.", "sig-timeout") is True
+    finally:
+        faults(world, "jira", write_reply_delay_ms=0)
+    comments = (await jira.comments("WEB-1"))["comments"]
+    assert sum("tandem:sig-timeout" in str(c["body"]) for c in comments) == 1
+    assert jira.caller.looked_and_found == 1
     jira.close()

@@ -20,7 +20,7 @@ class Comments:
     async def account_id(self) -> str:
         return "tandem-account"
 
-    async def add_comment(self, key: str, document: dict[str, Any]) -> dict[str, Any]:
+    async def add_comment(self, key: str, document: dict[str, Any], look: Any = None) -> dict[str, Any]:
         self.posted.append(document)
         return {}
 
