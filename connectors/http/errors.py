@@ -47,6 +47,11 @@ class RequestRejected(ConnectorError):
         self.status = status
 
 
+class WriteUnsure(ConnectorError):
+    """A write timed out or failed with a 5xx after it was sent, so it may have been carried out, and the
+    vendor offers no way to look: it is not sent again (at most once, like a write interrupted by a crash)."""
+
+
 class ApiPaused(ConnectorError):
     """The vendor app's budget is on hold until `until` (monotonic seconds); the message says why."""
 

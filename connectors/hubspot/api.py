@@ -30,7 +30,7 @@ from requests.adapters import HTTPAdapter
 
 from connectors.http.caller import ApiCaller, Budget, app_key, leaky_bucket
 from connectors.http.classify import HttpFailure, classify, vendor_detail
-from connectors.http.errors import ApiPaused, CredentialsRejected
+from connectors.http.errors import ApiPaused, CredentialsRejected, WriteUnsure
 from connectors.http.redact import register_secret
 from connectors.http.retry import RetryPolicy, parse_retry_after
 from connectors.hubspot.limits import (
@@ -143,8 +143,21 @@ class HubSpotApi:
                 return ApiPaused(f"HubSpot {what}: {self.limits.held_reason}", until=until)
         return _classify(failure, what)
 
-    async def _call(self, what: str, fn: Callable[..., tuple[T, Headers]], *args: Any, priority: bool = False) -> T:
-        data, headers = await self.caller.call(what, fn, *args, priority=priority)
+    async def _call(
+        self,
+        what: str,
+        fn: Callable[..., tuple[T, Headers]],
+        *args: Any,
+        priority: bool = False,
+        once: bool = False,
+    ) -> T:
+        """`once`: a write HubSpot cannot be asked about (no idempotency key, nothing to look for), so after a
+        timeout or 5xx that may hide it having been done, `WriteUnsure` instead of a blind resend."""
+
+        async def unsure() -> None:
+            raise WriteUnsure(f"HubSpot {what}: no answer, and it may have been done; not sent again")
+
+        data, headers = await self.caller.call(what, fn, *args, priority=priority, look=unsure if once else None)
         self.limits.observe(headers)
         return data
 
@@ -228,7 +241,7 @@ class HubSpotApi:
         task = TaskInput(properties=properties, associations=[])
         kwargs = {"simple_public_object_input_for_create": task, "_request_timeout": self.timeout}
         return await self._call(
-            "create task", lambda: self._typed(api.create_with_http_info, **kwargs), priority=priority
+            "create task", lambda: self._typed(api.create_with_http_info, **kwargs), priority=priority, once=True
         )
 
     async def create_note(
@@ -246,7 +259,7 @@ class HubSpotApi:
         note = NoteInput(properties=properties, associations=associations)
         kwargs = {"simple_public_object_input_for_create": note, "_request_timeout": self.timeout}
         return await self._call(
-            "create note", lambda: self._typed(api.create_with_http_info, **kwargs), priority=priority
+            "create note", lambda: self._typed(api.create_with_http_info, **kwargs), priority=priority, once=True
         )
 
 

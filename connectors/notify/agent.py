@@ -28,6 +28,7 @@ from typing import Any
 
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
+from connectors.http.errors import WriteUnsure
 from connectors.http.redact import redact
 from connectors.notify.addresses import AddressError, plain_address, shown
 from connectors.notify.email import ChannelError, EmailChannel, build_message
@@ -225,6 +226,12 @@ async def deliver(n: Notification, unit: str, at: datetime, message: Any) -> Non
             with attempt:
                 attempts += 1
                 await send_unit(n, unit, at)
+    except WriteUnsure as exc:
+        # Sent, and no answer came (a Slack post or HubSpot task timed out): it may be there, and the far end
+        # cannot drop a repeat, so it is settled like a send interrupted by a crash.
+        await record(n, unit, Delivery(state="unknown", at=at, attempts=attempts, error=redact(str(exc))[:2000]))
+        log.warning("delivery %s may have gone out (%s); not sending it again", key, redact(str(exc)))
+        return
     except Exception as exc:  # noqa: BLE001 - retried (ChannelError) or not: this unit fails, the others go on
         error = redact(f"{type(exc).__name__}: {exc}" if not isinstance(exc, ChannelError) else str(exc))[:2000]
         await record(n, unit, Delivery(state="failed", at=at, attempts=attempts, error=error))

@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from connectors.http.errors import WriteUnsure
 from connectors.notify.email import ChannelError
 
 SDK_LOG = logging.getLogger("connectors.notify.slack.sdk")
@@ -32,6 +33,12 @@ class SlackChannel:
         client = AsyncWebhookClient(url, timeout=int(self.timeout), logger=SDK_LOG)
         try:
             response = await client.send(text=text, blocks=blocks, metadata=metadata)
+        except TimeoutError:
+            # The post went out and no answer came: Slack may have posted it, and a webhook post carries
+            # nothing Slack could drop a repeat by, so it is not sent again (at most once).
+            raise WriteUnsure(
+                f"Slack webhook for {team}: no answer within {self.timeout:g} s; not sent again"
+            ) from None
         except Exception as exc:  # noqa: BLE001 - aiohttp and slack_sdk errors alike mean "retry later"
             raise ChannelError(f"Slack webhook for {team}: {type(exc).__name__}") from None
         if response.status_code != 200:

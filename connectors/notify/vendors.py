@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from connectors.http.errors import WriteUnsure
 from connectors.hubspot.api import HubSpotApi
 from connectors.hubspot.sink import HubSpotSink
 from connectors.jira.api import JiraApi
@@ -48,5 +49,7 @@ async def task_in_hubspot(settings: Settings, n: Notification, rendered: Rendere
         raise ChannelError(f"no HubSpot owner to give a task for {n.key}")
     try:
         await _hubspot(settings).create_task(owner.id, rendered.subject, rendered.text, n.at + timedelta(days=1))
+    except WriteUnsure:
+        raise  # no answer, and the task may exist: not sent again (the delivery marks it `unknown`)
     except Exception as exc:  # noqa: BLE001 - as above
         raise ChannelError(f"HubSpot task for {n.campaign}: {type(exc).__name__}: {exc}") from None
