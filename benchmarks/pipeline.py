@@ -39,10 +39,10 @@ class Sizes:
         return self.large_goals * 10
 
 
-WARM_UP = 50  # changes sent (and waited for) before each timed batch
+WARM_UP = 20  # changes sent (and waited for) before each timed batch
 
 FULL = Sizes(small_goals=100, large_goals=10_000, changes=1_000, throughput_changes=5_000)
-QUICK = Sizes(small_goals=100, large_goals=1_000, changes=300, throughput_changes=1_000)
+QUICK = Sizes(small_goals=20, large_goals=200, changes=100, throughput_changes=300)
 
 
 def figures(

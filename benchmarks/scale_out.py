@@ -18,7 +18,7 @@ from typing import Any
 from benchmarks.common import broker, per_second, ratio
 from benchmarks.session import Session
 
-WARM_UP = 100
+WARM_UP = 30
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Sizes:
 
 
 FULL = Sizes(goals=2_000, changes=5_000)
-QUICK = Sizes(goals=300, changes=1_000)
+QUICK = Sizes(goals=50, changes=300)
 
 
 def figures(sizes: Sizes, one_s: float, two_s: float) -> dict[str, Any]:

@@ -140,3 +140,18 @@ def test_the_forecast_figures_scale_the_tick_to_ten_thousand_goals() -> None:
 def test_the_forecast_benchmark_measures_real_goals() -> None:
     found = forecast_cost.measure(forecast_cost.Sizes(goals=20, recomputes=2))
     assert found["forecast_ms_per_recompute"] > 0 and found["forecast_ms_per_tick_10k_goals"] > 0
+
+
+def test_the_owner_goal_figures_compare_the_largest_owner_with_the_smallest() -> None:
+    from benchmarks import owner_goals
+
+    found = owner_goals.figures({1: ([0.002, 0.002], [0.001, 0.001]), 200: ([0.4, 0.4], [0.0015, 0.0015])})
+    assert found["owner_goal_ms_whole_state_200"] == 400.0 and found["owner_goal_ms_entry_200"] == 1.5
+    assert (found["owner_goal_growth_whole_state"], found["owner_goal_growth_entry"]) == (200.0, 1.5)
+
+
+def test_the_owner_goal_benchmark_times_both_writes() -> None:
+    from benchmarks import owner_goals
+
+    found = owner_goals.run(rounds=1, sizes=(1, 3))
+    assert found["owner_goal_ms_whole_state_3"] > 0 and found["owner_goal_ms_entry_3"] > 0
