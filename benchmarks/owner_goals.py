@@ -7,7 +7,7 @@ Now (`entry`): the summary is its own table entry (`streams.digest.owner_goals`)
 (the list of campaign ids) is rewritten only when that list changes. Both are timed here with the records
 the agent uses (Faust JSON), in one process, interleaved.
 
-    .venv/bin/python -m benchmarks.owner_goals
+    .venv/bin/python -m benchmarks.owner_goals [--profile]
 """
 
 from __future__ import annotations
@@ -88,5 +88,24 @@ def run(rounds: int = ROUNDS, sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
     return figures(timings)
 
 
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile of the run too")
+    args = parser.parse_args()
+    if not args.profile:
+        print(json.dumps(run(), indent=2))
+        return
+    from pyinstrument import Profiler
+
+    profiler = Profiler()
+    profiler.start()
+    found = run()
+    profiler.stop()
+    print(profiler.output_text(unicode=False, color=False))
+    print(json.dumps(found, indent=2))
+
+
 if __name__ == "__main__":
-    print(json.dumps(run(), indent=2))
+    main()
