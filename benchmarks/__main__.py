@@ -65,7 +65,7 @@ FIGURES = {
     "latency": ["latency_p50_ms", "latency_p99_ms", "first_change_latency_ms"],
     "replay": ["replay_90d_s", "replay_s_per_day"],
 }
-BACKFILL_SIZES = {"quick": (1_000, 100), "full": (50_000, 2_000)}  # issues, campaigns
+BACKFILL_SIZES = {"quick": (2_000, 100), "full": (50_000, 2_000)}  # issues, campaigns
 
 
 def verdict(name: str, value: float | None) -> str:

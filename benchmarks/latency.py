@@ -123,28 +123,41 @@ def figures(first_ms: float, steady_ms: list[float], sizes: Sizes) -> dict[str, 
 
 
 class Mailbox:
-    """The arrival time (monotonic) of every message the local mail server took, by `X-Tandem-Key`."""
+    """The arrival time (monotonic) of every message the local mail server took, by `X-Tandem-Key`: a task
+    looks at the server's inbox every millisecond (the server runs in a thread of its own)."""
 
     def __init__(self, receivers: Any) -> None:
         self.arrived: dict[str, float] = {}
-        inbox = receivers.inbox
-        original = inbox.handle_DATA
+        self._messages: list[dict[str, Any]] = receivers.inbox.messages
+        self._seen = 0
+        self._task: asyncio.Task[None] | None = None
 
-        async def handle_data(server: Any, session: Any, envelope: Any) -> str:
-            answer: str = await original(server, session, envelope)
-            key = inbox.messages[-1]["headers"].get("x-tandem-key")
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._watch())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def look(self) -> None:
+        now = time.monotonic()
+        while self._seen < len(self._messages):
+            key = self._messages[self._seen]["headers"].get("x-tandem-key")
             if key:
-                self.arrived.setdefault(key, time.monotonic())
-            return answer
+                self.arrived.setdefault(key, now)
+            self._seen += 1
 
-        inbox.handle_DATA = handle_data
+    async def _watch(self) -> None:
+        while True:
+            self.look()
+            await asyncio.sleep(0.001)
 
     async def wait(self, key: str, within: float) -> float:
         deadline = time.monotonic() + within
         while key not in self.arrived:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no mail {key} within {within:.0f}s")
-            await asyncio.sleep(0.002)
+            await asyncio.sleep(0.005)
         return self.arrived[key]
 
 
@@ -165,7 +178,9 @@ class Driver:
         self.toggles[goal] = toggle
         due = AFTER if toggle % 2 else BEFORE
         async with self.session.put(
-            f"{self.jira_url}/rest/api/3/issue/{epic(goal)}", json={"fields": {"duedate": due}}, auth=self.jira_auth
+            f"{self.jira_url}/rest/api/3/issue/{epic(goal)}",
+            json={"fields": {"duedate": due}},
+            headers={"Authorization": self.jira_auth},
         ) as answer:
             if answer.status >= 300:
                 raise RuntimeError(f"Jira sandbox answered {answer.status}: {await answer.text()}")
@@ -196,9 +211,11 @@ async def measure(bootstrap: str, sizes: Sizes, workdir: Path, say: Any) -> dict
     from tandem.receivers import Receivers
 
     sandboxes = await start_sandboxes(parse_scenario(scenario_text(sizes.goals), "latency benchmark"))
+    sandboxes.world.clock.follow(lambda: datetime.now(UTC))  # live: each edit is stamped with the wall clock
     receivers = Receivers()
     await receivers.start()
     mailbox = Mailbox(receivers)
+    mailbox.start()
     credentials = sandboxes.credentials
     worker = BenchWorker(
         bootstrap=bootstrap,
@@ -230,7 +247,7 @@ async def measure(bootstrap: str, sizes: Sizes, workdir: Path, say: Any) -> dict
         async with aiohttp.ClientSession() as session:
             driver = Driver(
                 jira_url=str(sandboxes.jira_url),
-                jira_auth=aiohttp.BasicAuth(credentials.jira_email, credentials.jira_token),
+                jira_auth=aiohttp.BasicAuth(credentials.jira_email, credentials.jira_token).encode(),
                 webhook_url=f"http://127.0.0.1:{worker.web_port}/webhooks/jira",
                 session=session,
                 toggles={},
@@ -249,6 +266,7 @@ async def measure(bootstrap: str, sizes: Sizes, workdir: Path, say: Any) -> dict
         return figures(first, steady, sizes)
     finally:
         await asyncio.to_thread(worker.stop)
+        await mailbox.stop()
         await receivers.stop()
         await sandboxes.stop()
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import tempfile
 import time
 import uuid
@@ -130,6 +131,7 @@ async def measure(session: Session, sizes: Sizes, say: Any) -> dict[str, Any]:
     changes = [(t, k, v) for t, k, v, _ in session.workload.changes(WARM_UP + sizes.changes, seed=1)]
     await session.send_timed(changes[:WARM_UP])
     small = await session.send_timed(changes[WARM_UP:])
+    loads = [round(os.getloadavg()[0], 1)]
     say(f"  {sizes.changes} changes at {sizes.small_goals} goals: {small.seconds:.2f}s")
     loaded = await session.grow(sizes.large_goals)
     say(f"  loaded {sizes.large_goals} goals: {loaded.records} records in {loaded.seconds:.1f}s")
@@ -139,14 +141,18 @@ async def measure(session: Session, sizes: Sizes, say: Any) -> dict[str, Any]:
     ]
     await session.send_timed(changes[:WARM_UP])
     large = await session.send_timed(changes[WARM_UP:])
+    loads.append(round(os.getloadavg()[0], 1))
     say(f"  {sizes.changes} changes at {sizes.large_goals} goals: {large.seconds:.2f}s")
     stream = [(t, k, v) for t, k, v, _ in session.workload.changes(sizes.throughput_changes, seed=2)]
     pipeline = await session.send_timed(stream)
+    loads.append(round(os.getloadavg()[0], 1))
     say(f"  {sizes.throughput_changes} changes over all goals: {pipeline.seconds:.2f}s")
     raw = await raw_loop(session.bootstrap, stream)
     say(f"  raw consume-transform-produce of the same: {raw:.2f}s")
     peak = session.w.memory()["peak_rss_mib"]
-    return figures(sizes, small.seconds, large.seconds, pipeline.seconds, raw, peak)
+    found = figures(sizes, small.seconds, large.seconds, pipeline.seconds, raw, peak)
+    found["pipeline_load_1min"] = loads  # the machine's load at each timed batch: small, large, throughput
+    return found
 
 
 async def _run(bootstrap: str, sizes: Sizes, say: Any, profile: Path | None) -> dict[str, Any]:

@@ -122,11 +122,11 @@ def test_the_replay_scenario_has_the_days_and_steps_asked_for() -> None:
     assert len({step.at for step in scenario.timeline}) == 200  # each step its own instant
 
 
-def test_the_replay_figures_are_per_day_and_for_ninety_days() -> None:
-    assert replay_speed.figures(45.0, 90, 200)["replay_90d_s"] == 45.0
-    quick = replay_speed.figures(10.0, 30, 60)
-    assert (quick["replay_s_per_day"], quick["replay_90d_s"]) == (0.333, 30.0)
-    assert quick["replay_sizes"]["scaled_to_90d"] is True
+def test_the_replay_figures_scale_the_driving_time_not_the_start_up() -> None:
+    assert replay_speed.figures(45.0, 9.0, 90, 200)["replay_90d_s"] == 45.0
+    quick = replay_speed.figures(30.0, 20.0, 10, 20)
+    assert (quick["replay_s_per_day"], quick["replay_90d_s"]) == (1.0, 110.0)
+    assert quick["replay_sizes"]["scaled_to_90d"] is True and quick["replay_sizes"]["start_s"] == 20.0
 
 
 def test_the_forecast_figures_scale_the_tick_to_ten_thousand_goals() -> None:
