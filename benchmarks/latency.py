@@ -142,7 +142,7 @@ class Mailbox:
     def look(self) -> None:
         now = time.monotonic()
         while self._seen < len(self._messages):
-            key = self._messages[self._seen]["headers"].get("x-tandem-key")
+            key = (self._messages[self._seen]["headers"].get("x-tandem-key") or "").strip()
             if key:
                 self.arrived.setdefault(key, now)
             self._seen += 1
@@ -156,7 +156,11 @@ class Mailbox:
         deadline = time.monotonic() + within
         while key not in self.arrived:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"no mail {key} within {within:.0f}s")
+                self.look()
+                raise TimeoutError(
+                    f"no mail {key} within {within:.0f}s; the mail server holds {len(self._messages)} "
+                    f"message(s): {sorted(self.arrived)[:5]}"
+                )
             await asyncio.sleep(0.005)
         return self.arrived[key]
 
