@@ -65,12 +65,15 @@ FIGURES = {
     "latency": ["latency_p50_ms", "latency_p99_ms", "first_change_latency_ms"],
     "replay": ["replay_90d_s", "replay_s_per_day"],
 }
+ALL_FIGURES = {key for keys in FIGURES.values() for key in keys}
 BACKFILL_SIZES = {"quick": (2_000, 100), "full": (50_000, 2_000)}  # issues, campaigns
 
 
-def verdict(name: str, value: float | None) -> str:
-    """ "met", "NOT met", "—" (no target) or "failed" (no figure) for a figure."""
+def verdict(name: str, value: float | None, ran: bool = True) -> str:
+    """A figure's verdict: met, NOT met, — (no target), failed (no figure) or not run."""
     target = TARGETS.get(name)
+    if not ran:
+        return "not run"
     if value is None:
         return "failed"
     if target is None:
@@ -79,7 +82,9 @@ def verdict(name: str, value: float | None) -> str:
     return "met" if COMPARE[comparison](value, limit) else "NOT met"
 
 
-def table(figures: dict[str, Any]) -> str:
+def table(figures: dict[str, Any], ran: set[str] | None = None) -> str:
+    """The figures against their targets; `ran`: the benchmarks run (all by default)."""
+    produced = {key for name in (ran if ran is not None else FIGURES) for key in FIGURES[name]}
     lines = [f"{'figure':<34} {'value':>12}  {'target':<10} verdict"]
     for name in TARGETS:
         value = figures.get(name)
@@ -87,7 +92,7 @@ def table(figures: dict[str, Any]) -> str:
         shown = "—" if value is None else f"{value:,}"
         lines.append(
             f"{name:<34} {shown:>12}  {'' if target is None else f'{target[0]} {target[1]:g}':<10} "
-            f"{verdict(name, value)}"
+            f"{verdict(name, value, name in produced or name not in ALL_FIGURES)}"
         )
     return "\n".join(lines)
 
@@ -176,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         "details": details,
     }
     report = {**found, "meta": meta}
-    print(table(found))
+    print(table(found, set(wanted)))
     print(f"\nwall {meta['wall_s']}s; load {meta['machine']['load_before']} → {meta['machine']['load_after']}")
     if args.json is not None:
         args.json.write_text(json.dumps(report, indent=2) + "\n")

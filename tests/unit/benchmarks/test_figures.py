@@ -66,6 +66,9 @@ def test_a_figure_is_met_when_it_keeps_to_its_target() -> None:
     assert suite.verdict("scale_out_2_workers", 1.3) == "—"
     assert suite.verdict("worker_rss_mib", None) == "failed"
     assert "cost_ratio_100x_goals" in suite.table({"cost_ratio_100x_goals": 1.2})
+    assert suite.verdict("latency_p50_ms", None, ran=False) == "not run"
+    shown = suite.table({"replay_90d_s": 20.0}, {"replay"})
+    assert "not run" in next(line for line in shown.splitlines() if line.startswith("latency_p50_ms"))
 
 
 def test_the_pipeline_figures_compare_per_change_costs_and_throughputs() -> None:
