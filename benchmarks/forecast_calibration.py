@@ -139,7 +139,7 @@ def run(trials: int, controls: bool, seed: int) -> dict[str, Any]:
                 began = time.perf_counter()
                 seed_of = forecast_seed(f"{name}-{trial}-{label}", samples.tolist(), remaining, TODAY)
                 runs = ORACLE_RUNS if window == 0 else RUNS
-                result = monte_carlo(samples, remaining, TODAY, launch, runs=runs, seed=seed_of)
+                result = monte_carlo(samples, remaining, TODAY, launch, runs=runs, seed=seed_of)  # type: ignore[arg-type]
                 elapsed = time.perf_counter() - began
                 if label == "window 14":
                     cost.append(elapsed)

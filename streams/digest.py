@@ -16,9 +16,10 @@ from typing import Any
 
 from streams import deadletter, topics
 from streams.app import app, settings
-from streams.records import OwnerGoal, Tick, decode
+from streams.records import GoalSummary, OwnerGoal, Tick, decode
+from streams.rules.alerts import digest_due
 from streams.rules.config import RuleConfig
-from streams.rules.digest import digest_for
+from streams.rules.digest import digest_for, legacy_goals, owner_goal_key, with_goals, with_owner_goal
 from streams.rules.leadership import LeadershipConfig, is_leader_key, leadership_digest_for, remember
 from streams.rules.snapshots import check_key
 from streams.state import LeaderState, OwnerState, PartitionClock
@@ -34,6 +35,14 @@ owner_table = app.Table(
     value_type=OwnerState,
     partitions=settings.partitions,
     help="Each owner's goals and last digest, by the owner's identity.",
+)
+owner_goals = app.Table(
+    "owner-goals",
+    key_type=str,
+    value_type=GoalSummary,
+    partitions=settings.partitions,
+    help="Each owner's goals, one entry per owner and campaign (`<owner>\\n<campaign>`): a goal's change "
+    "rewrites only its own entry, however many goals the owner has.",
 )
 leader_table = app.Table(
     "leaders",
@@ -58,12 +67,17 @@ async def take_owner_goal(event: Any, clock: PartitionClock) -> None:
         await take_leader_goal(message, clock)
         return
     state = owner_table.get(message.owner) or OwnerState(owner=message.owner, person=message.person)
-    goals = dict(state.goals)
+    for campaign, goal in legacy_goals(state).items():
+        owner_goals[owner_goal_key(message.owner, campaign)] = goal
+    key = owner_goal_key(message.owner, message.campaign)
     if message.goal is None:
-        goals.pop(message.campaign, None)
+        if key in owner_goals:
+            del owner_goals[key]
     else:
-        goals[message.campaign] = message.goal
-    owner_table[message.owner] = state.derive(person=message.person, goals=goals)
+        owner_goals[key] = message.goal
+    after = with_owner_goal(state, message.person, message.campaign, owned=message.goal is not None)
+    if after != state:
+        owner_table[message.owner] = after
     if message.owner not in clock.goals:
         digest_clock[str(clock.partition)] = clock.derive(goals=sorted({*clock.goals, message.owner}))
 
@@ -91,11 +105,15 @@ async def take_tick(event: Any, clock: PartitionClock) -> None:
         return
     for owner in clock.goals:
         state = owner_table.get(owner)
-        if state is None:
-            continue
-        state, notification = digest_for(state, tick.now, RULES, DIRECTORY)
+        if state is None or digest_due(state.last_slot, tick.now, RULES) is None:
+            continue  # nothing due: the owner's goals are not read
+        legacy = legacy_goals(state)
+        entries = {campaign: owner_goals.get(owner_goal_key(owner, campaign)) for campaign in state.campaigns}
+        made, notification = digest_for(with_goals(state, entries), tick.now, RULES, DIRECTORY)
         if notification is not None:
-            owner_table[owner] = state
+            for campaign, goal in legacy.items():
+                owner_goals[owner_goal_key(owner, campaign)] = goal
+            owner_table[owner] = made.derive(goals={}, campaigns=sorted({*state.campaigns, *legacy}))
             await topics.notifications.send(key=notification.key, value=notification)
     await send_leadership_digests(tick, clock)
 

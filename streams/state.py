@@ -128,11 +128,16 @@ class GoalBrief(TandemRecord):
 
 
 class OwnerState(TandemRecord):
-    """The digest agent's view of one owner (key: identity)."""
+    """The digest agent's view of one owner (key: identity).
+
+    The goals themselves are kept one entry per (owner, campaign) in the digest agent's `owner-goals` table,
+    so that a goal's change rewrites only its own entry: `campaigns` names them. `goals` holds them only
+    while a digest is made (`streams.rules.digest.with_goals`), and in states written before the split."""
 
     owner: str
     person: Person
     goals: dict[str, GoalSummary] = {}
+    campaigns: list[str] = []
     last_slot: datetime | None = None
     last_sent: dict[str, GoalBrief] = {}
 

@@ -3,6 +3,7 @@ the owner's last digest — as pure functions."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from streams.records import GoalSummary, Notification, Person, identity
@@ -12,6 +13,39 @@ from streams.rules.config import RuleConfig
 from streams.rules.forecast import spoken_date, whole_percent
 from streams.state import GoalBrief, OwnerState
 from tandem.people import Directory
+
+
+def owner_goal_key(owner: str, campaign: str) -> str:
+    """The key of one owner's goal in the digest agent's `owner-goals` table."""
+    return f"{owner}\n{campaign}"
+
+
+def with_owner_goal(state: OwnerState, person: Person, campaign: str, owned: bool) -> OwnerState:
+    """The owner's state once told a goal is (`owned`) or is no longer theirs: only the list of campaigns
+    changes (the goal itself goes to its own entry); the goals of a state written before the split move out
+    of it (`legacy_goals`)."""
+    campaigns = {*state.campaigns, *state.goals}
+    if owned:
+        campaigns.add(campaign)
+    else:
+        campaigns.discard(campaign)
+    return state.derive(person=person, goals={}, campaigns=sorted(campaigns))
+
+
+def legacy_goals(state: OwnerState) -> dict[str, GoalSummary]:
+    """Goals held in the state itself (written before the per-goal entries): to be moved to their entries."""
+    return dict(state.goals)
+
+
+def with_goals(state: OwnerState, entries: Mapping[str, GoalSummary | None]) -> OwnerState:
+    """The owner's state with their goals filled in from their entries (campaign → summary; a missing
+    entry is left out), as `digest_for` reads it; goals still in a state written before the split count too."""
+    goals = dict(state.goals)
+    for campaign in state.campaigns:
+        goal = entries.get(campaign)
+        if goal is not None:
+            goals[campaign] = goal
+    return state.derive(goals=goals)
 
 
 def goal_owners(goal: GoalSummary) -> dict[str, Person]:

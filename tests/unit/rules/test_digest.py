@@ -58,3 +58,37 @@ def test_changes_say_how_the_odds_moved(goal) -> None:
         "Spring Launch 2027: 85 % likely by 10 Feb 2027 → 19 Feb 2027",
         "Spring Launch 2027: chance of being ready for launch 62 % → 31 %",
     ]
+
+
+def test_a_goal_told_to_its_owner_changes_only_the_list_of_their_campaigns(goal) -> None:
+    """The goal itself goes to its own entry (`owner_goal_key`): however many goals the owner has, telling
+    them of one rewrites a list of ids, not every goal."""
+    from streams.rules.digest import owner_goal_key, with_owner_goal
+
+    state = OwnerState(owner="maria@acme.test", person=MARIA, campaigns=["c2"])
+    state = with_owner_goal(state, MARIA, "c1", owned=True)
+    assert state.campaigns == ["c1", "c2"] and state.goals == {}
+    assert with_owner_goal(state, MARIA, "c2", owned=False).campaigns == ["c1"]
+    assert owner_goal_key("maria@acme.test", "c1") != owner_goal_key("maria@acme.test", "c2")
+
+
+def test_a_state_written_before_the_split_moves_its_goals_to_their_entries(goal) -> None:
+    from streams.rules.digest import legacy_goals, with_owner_goal
+
+    old = OwnerState(owner="maria@acme.test", person=MARIA, goals={"c1": goal})
+    assert legacy_goals(old) == {"c1": goal}
+    assert with_owner_goal(old, MARIA, "c2", owned=True).campaigns == ["c1", "c2"]
+
+
+def test_the_digest_reads_the_goals_from_their_entries(goal) -> None:
+    """The same digest as when the goals lived in the owner's state."""
+    from streams.rules.digest import with_goals
+
+    config, directory = RuleConfig(), Directory()
+    last = datetime(2027, 1, 4, 9, tzinfo=UTC)
+    whole = OwnerState(owner="maria@acme.test", person=MARIA, goals={"c1": goal}, last_slot=last)
+    split = OwnerState(owner="maria@acme.test", person=MARIA, campaigns=["c1", "c9"], last_slot=last)
+    _, before = digest_for(whole, MONDAY_NINE, config, directory)
+    made, after = digest_for(with_goals(split, {"c1": goal, "c9": None}), MONDAY_NINE, config, directory)
+    assert before is not None and after == before
+    assert list(made.last_sent) == ["c1"]
