@@ -153,6 +153,7 @@ async def run(args: argparse.Namespace, bootstrap: str, hubspot_url: str, jira_u
         jira_api_token="sandbox-jira-token",
         jira_projects="WEB,APP,OPS,DATA,MOB",
         jira_remote_links=args.remote_links,
+        allow_insecure_urls=True,  # the sandboxes speak http on loopback
     )
     await ensure_topics(bootstrap, {f"{prefix}campaigns": 4, f"{prefix}workitems": 4, f"{prefix}dlq": 1})
     sink = KafkaSink(bootstrap, prefix)

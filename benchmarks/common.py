@@ -186,6 +186,7 @@ class BenchWorker:
                 "TANDEM_API_TOKENS": self.api_token,
                 "TANDEM_MODE": self.mode,
                 "TANDEM_LOG_LEVEL": "warning",
+                "TANDEM_ALLOW_INSECURE_URLS": "true",  # the sandboxes speak http on loopback
             }
         )
         env.update(self.extra_env)
