@@ -45,7 +45,8 @@ from requests.structures import CaseInsensitiveDict
 
 from connectors.http.caller import ApiCaller, Budget, PerLoop, app_key, leaky_bucket
 from connectors.http.classify import HttpFailure, classify, vendor_detail
-from connectors.http.errors import ConnectorError, CredentialsRejected, RequestRejected, RetryableApiError
+from connectors.http.errors import CredentialsRejected, RequestRejected, RetryableApiError
+from connectors.http.paging import EndlessPaging
 from connectors.http.redact import redact, register_secret
 from connectors.http.retry import RetryPolicy, parse_retry_after
 from streams.errors import FatalError
@@ -240,9 +241,9 @@ class ProjectInaccessible(CredentialsRejected):
         self.project = project
 
 
-class EndlessPages(ConnectorError):
-    """Jira kept handing out page tokens (a repeated `nextPageToken`, or more pages than any site has): the
-    poll stops instead of looping; the next poll starts again from the cursor."""
+EndlessPages = EndlessPaging
+"""Jira kept handing out page tokens (a repeated `nextPageToken`, or more pages than any site has): the poll
+stops instead of looping; the next poll starts again from the cursor."""
 
 
 _NO_PROJECT_JQL = re.compile(r"The value '([^']+)' does not exist for the field 'project'")

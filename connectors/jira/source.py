@@ -22,7 +22,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.http.errors import CredentialsRejected, ObjectError, RequestRejected
-from connectors.jira.api import CaptchaRequired, EndlessPages, JiraApi, require_projects
+from connectors.http.paging import PageGuard
+from connectors.jira.api import CaptchaRequired, JiraApi, require_projects
 from connectors.jira.normalise import (
     issues_jql,
     person,
@@ -55,33 +56,11 @@ MAX_PAGES = 10_000
 Jira keeps handing out tokens, so the poll stops."""
 
 
-class Pages:
+def page_guard(what: str, limit: int = MAX_PAGES) -> PageGuard:
     """Guards one paged walk: a `nextPageToken` seen before, or more than `limit` pages, ends it with
     `EndlessPages` (a vendor bug or a caching proxy answering the same page forever would otherwise hold the
     source's lock in a loop)."""
-
-    def __init__(self, what: str, limit: int = MAX_PAGES) -> None:
-        self.what = what
-        self.limit = limit
-        self.pages = 1
-        self._seen: set[str] = set()
-
-    def next(self, token: str) -> str:
-        """Admit `token` for the next page, or raise."""
-        if token in self._seen:
-            raise EndlessPages(
-                f"Jira {self.what}: page {self.pages + 1} was asked with a nextPageToken already used for an "
-                f"earlier page (a Jira bug, or a caching proxy in between): stopped this poll after {self.pages} "
-                "pages; the next poll starts again from the saved cursor"
-            )
-        if self.pages >= self.limit:
-            raise EndlessPages(
-                f"Jira {self.what}: still more pages after {self.pages}: stopped this poll; the next poll starts "
-                "again from the saved cursor"
-            )
-        self._seen.add(token)
-        self.pages += 1
-        return token
+    return PageGuard("Jira", what, "nextPageToken", max_pages=limit)
 
 
 class JiraSource:
@@ -159,7 +138,7 @@ class JiraSource:
             progress = Progress(log, what, every=5.0 if backfill else 30.0)
             jql = issues_jql(self.projects, watermark.cutoff, self.zone)
             reconcile = await self.api.reconcile_ids()
-            pages = Pages("search " + ("backfill" if backfill else "poll"))
+            pages = page_guard("search " + ("backfill" if backfill else "poll"))
             pending: asyncio.Task[dict[str, Any]] | None = asyncio.create_task(
                 self.api.search(jql, self.fields, None, PAGE, reconcile)
             )
@@ -169,7 +148,7 @@ class JiraSource:
                     pending = None
                     token = page.get("nextPageToken")
                     if token and not page.get("isLast", False):
-                        pages.next(token)
+                        pages.admit(token)
                         pending = asyncio.create_task(self.api.search(jql, self.fields, token, PAGE, reconcile))
                     issues = page.get("issues") or []
                     fresh = [issue for issue in issues if self._is_new(issue)]
@@ -248,14 +227,14 @@ class JiraSource:
         """Latest status-change time per issue id, and the issues whose changelog time cannot be read."""
         histories: list[dict[str, Any]] = []
         token: str | None = None
-        pages = Pages("changelog/bulkfetch")
+        pages = page_guard("changelog/bulkfetch")
         while True:
             page = await self.api.status_changes(ids, token)
             histories.extend(page.get("issueChangeLogs") or [])
             token = page.get("nextPageToken")
             if not token:
                 break
-            pages.next(token)
+            pages.admit(token)
         return status_changes(histories)
 
     async def _remote_links(self, key: str) -> list[dict[str, Any]] | None:
@@ -306,14 +285,14 @@ class JiraSource:
             reconcile = await self.api.reconcile_ids()
             listed: set[str] = set()
             token: str | None = None
-            pages = Pages("search (listing every key)")
+            pages = page_guard("search (listing every key)")
             while True:
                 page = await self.api.search(jql, ["key"], token, ID_PAGE, reconcile)
                 listed.update(str(issue["key"]) for issue in page.get("issues") or [] if issue.get("key"))
                 token = page.get("nextPageToken")
                 if not token or page.get("isLast", False):
                     break
-                pages.next(token)
+                pages.admit(token)
             known = await self.book.known_ids()
             now = self.clock()
             missing = sorted(known - listed)

@@ -29,7 +29,7 @@ from connectors.jira.api import (
     segment,
 )
 from connectors.jira.normalise import parse_time, status_changes
-from connectors.jira.source import Pages
+from connectors.jira.source import page_guard
 
 NOW = datetime(2027, 1, 4, 10, 30, 15, tzinfo=UTC)
 CHANGED = datetime(2027, 1, 4, 10, 30, 0, tzinfo=UTC)
@@ -204,19 +204,19 @@ def test_other_400s_stay_request_errors() -> None:
 
 
 def test_a_page_token_seen_before_ends_the_walk() -> None:
-    pages = Pages("search poll")
-    pages.next("a")
-    pages.next("b")
-    with pytest.raises(EndlessPages, match="nextPageToken already used"):
-        pages.next("a")
+    pages = page_guard("search poll")
+    pages.admit("a")
+    pages.admit("b")
+    with pytest.raises(EndlessPages, match="nextPageToken already followed"):
+        pages.admit("a")
 
 
 def test_more_pages_than_the_cap_end_the_walk() -> None:
-    pages = Pages("search poll", limit=3)
-    pages.next("a")
-    pages.next("b")
+    pages = page_guard("search poll", limit=3)
+    pages.admit("a")
+    pages.admit("b")
     with pytest.raises(EndlessPages, match="more pages after 3"):
-        pages.next("c")
+        pages.admit("c")
 
 
 # -- path segments -----------------------------------------------------------------------------------------------
