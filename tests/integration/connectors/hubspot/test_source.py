@@ -38,7 +38,7 @@ async def test_backfill_under_5xx_storms_and_latency_delivers_every_campaign_onc
 ) -> None:
     """Faults at HubSpot's edge (5xx, 429 storms with Retry-After, latency) are retried; nothing is lost or doubled."""
     load(world, scenario(campaigns=230, owners=3))
-    faults(world, "hubspot", error_rate=0.25, storm_rate=0.15, latency_ms=5, seed=3)
+    faults(world, "hubspot", error_rate=0.25, storm_rate=0.4, latency_ms=5, seed=3)
     hub = source(world, plumbing)
     result = await hub.sync()
     assert hub.synced and result.produced == 230
