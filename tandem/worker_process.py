@@ -21,6 +21,15 @@ from pydantic import BaseModel, SecretStr
 from tandem.settings import env_name
 
 TANDEM = str(Path(sys.executable).with_name("tandem"))
+SOURCE_ROOT = Path(__file__).resolve().parents[1]
+"""The checkout this module was imported from: the worker runs the same code (not whatever the `tandem`
+script's installation points at, e.g. another worktree's)."""
+
+
+def with_source_root(env: dict[str, str]) -> dict[str, str]:
+    """`env` with this checkout first on PYTHONPATH."""
+    paths = [str(SOURCE_ROOT), *(p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p)]
+    return {**env, "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths))}
 
 
 def env_value(value: Any) -> str:
@@ -81,7 +90,7 @@ class WorkerProcess:
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [TANDEM, "worker"],
-                env=self.env,
+                env=with_source_root(self.env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

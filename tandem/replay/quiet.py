@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 
 class PipelineWatch:
@@ -59,11 +60,19 @@ class PipelineWatch:
         return total
 
     async def wait_quiet(self, within: float = 120.0, poll: float = 0.02) -> None:
-        """Return once the backlog was zero twice in a row; `TimeoutError` naming the backlog otherwise."""
+        """Return once the backlog was zero twice in a row; `TimeoutError` naming the backlog otherwise. While
+        the broker does not answer (a restart), it keeps looking until `within` ends."""
         deadline = time.monotonic() + within
         calm = 0
         while True:
-            backlog = await self.backlog()
+            try:
+                backlog = await self.backlog()
+            except KafkaError as exc:  # the broker is away (restarting): not quiet, look again
+                backlog, calm = -1, 0
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the broker did not answer within {within:.0f}s: {exc}") from None
+                await asyncio.sleep(1.0)
+                continue
             calm = calm + 1 if backlog == 0 else 0
             if calm >= 2:
                 return
