@@ -2,10 +2,12 @@
 dead-letter topic, and sent back to where it came from once the cause is fixed.
 
 Each letter has an ID: a short hash of its origin (topic, partition, offset) and the agent that failed, the
-same at every read. `replay` produces a letter's original key and value back to its origin topic and, in the
-same Kafka transaction, records the ID on the compacted topic `<prefix>dlq-replayed`: a letter is replayed
-once (a second `replay` of it says so and produces nothing), and never half (the record without the mark or
-the mark without the record). A replayed record that fails again is dead-lettered again, as a new letter.
+same at every read. `replay` produces a letter's original key and value back to its origin topic and then
+records the ID, with where the record went, on the compacted topic `<prefix>dlq-replayed`: a letter is
+replayed once (a second `replay` of it says so and produces nothing). A replayed record that fails again is
+dead-lettered again, as a new letter. (Not one Kafka transaction: its commit marker would sit on the origin
+partition as an offset no consumer ever commits. A `replay` killed between the two sends leaves the record
+sent and unmarked, and a second `replay` would send it again.)
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import asyncio
 import base64
 import hashlib
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -92,9 +93,7 @@ async def replay_letters(chosen: list[Letter]) -> list[tuple[Letter, str]]:
         settings.replication_factor,
         {settings.topic(REPLAYED): {"cleanup.policy": "compact"}},
     )
-    producer = AIOKafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers, acks="all", transactional_id=f"tandem-dlq-{uuid.uuid4().hex}"
-    )
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", enable_idempotence=True)
     await producer.start()
     outcomes: list[tuple[Letter, str]] = []
     try:
@@ -104,11 +103,13 @@ async def replay_letters(chosen: list[Letter]) -> list[tuple[Letter, str]]:
                 continue
             letter = item.letter
             key = letter.key.encode() if letter.key is not None else None
-            mark = {"at": datetime.now(UTC).isoformat(), "topic": letter.topic}
-            async with producer.transaction():
-                await producer.send(letter.topic, key=key, value=original_value(letter))
-                await producer.send(settings.topic(REPLAYED), key=item.id.encode(), value=json.dumps(mark).encode())
-            outcomes.append((item, f"replayed to {letter.topic}"))
+            sent = await producer.send_and_wait(letter.topic, key=key, value=original_value(letter))
+            mark = {"at": datetime.now(UTC).isoformat(), "topic": letter.topic, "partition": sent.partition}
+            mark["offset"] = sent.offset
+            await producer.send_and_wait(
+                settings.topic(REPLAYED), key=item.id.encode(), value=json.dumps(mark).encode()
+            )
+            outcomes.append((item, f"replayed to {letter.topic}[{sent.partition}]@{sent.offset}"))
     finally:
         await producer.stop()
     return outcomes

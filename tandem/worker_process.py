@@ -135,6 +135,10 @@ class WorkerProcess:
             with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - our own worker on loopback
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read() or b"null")
+            body = exc.read()
+            try:
+                return exc.code, json.loads(body or b"null")
+            except json.JSONDecodeError:  # e.g. aiohttp's own 500 page while the worker is starting
+                return exc.code, body.decode(errors="replace")
         except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
             return None

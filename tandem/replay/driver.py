@@ -9,6 +9,7 @@ would have, sends ticks, and waits until the pipeline is quiet; between steps it
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -117,6 +118,8 @@ class Replay:
     """A broker to use instead of the one the settings name or the replay starts."""
     quiet_within: float = 120.0
     """How long each wait for a quiet pipeline may take (longer when a disturbance kills workers)."""
+    start_within: float = 120.0
+    """How long the worker may take to be ready."""
 
     async def run(self) -> dict[str, Any]:
         async with AsyncExitStack() as stack:
@@ -138,8 +141,8 @@ class Replay:
                 log_dir=workdir / "logs",
             )
             stack.callback(worker.stop)
-            health = worker.start()
-            self.say(f"worker ready ({self._elapsed()}); consumer group {settings.app_id}")
+            health = await asyncio.to_thread(worker.start, self.start_within)  # the loop serves the sandboxes
+            self.say(f"worker ready ({self._elapsed()}); consumer group {settings.app_id}; files in {workdir}")
             watch = PipelineWatch(
                 bootstrap, settings.app_id, health.get("inputs") or [settings.topic(name) for name in INPUT_TOPICS]
             )

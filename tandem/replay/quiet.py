@@ -49,15 +49,20 @@ class PipelineWatch:
 
     async def backlog(self) -> int:
         """Records written to the watched topics that the group has not committed yet."""
+        return sum((await self.backlogs()).values())
+
+    async def backlogs(self) -> dict[str, int]:
+        """The backlog of each watched partition that has one, by `topic[partition]`."""
         assert self._admin is not None and self._consumer is not None
         ends = await self._consumer.end_offsets(self._partitions)
         committed = await self._admin.list_consumer_group_offsets(self.group, partitions=self._partitions)
-        total = 0
+        found = {}
         for tp in self._partitions:
             done = committed.get(tp)
             offset = done.offset if done is not None and done.offset >= 0 else 0
-            total += max(0, ends[tp] - offset)
-        return total
+            if ends[tp] > offset:
+                found[f"{tp.topic}[{tp.partition}]"] = ends[tp] - offset
+        return found
 
     async def wait_quiet(self, within: float = 120.0, poll: float = 0.02) -> None:
         """Return once the backlog was zero twice in a row; `TimeoutError` naming the backlog otherwise. While
@@ -77,5 +82,6 @@ class PipelineWatch:
             if calm >= 2:
                 return
             if time.monotonic() > deadline:
-                raise TimeoutError(f"the pipeline still had {backlog} records to process after {within:.0f}s")
+                where = ", ".join(f"{name}: {n}" for name, n in (await self.backlogs()).items())
+                raise TimeoutError(f"the pipeline still had {backlog} records to process after {within:.0f}s ({where})")
             await asyncio.sleep(poll)

@@ -44,6 +44,8 @@ async def run_replay(
         overrides={**OVERRIDES, **(overrides or {})},
         bootstrap=bootstrap,
         quiet_within=QUIET_WITHIN,
+        start_within=300.0,  # the machine may be busy
+        keep_dir=True,  # the workers' logs, for a failure
     )
     return await replay.run()
 

@@ -15,6 +15,7 @@ import pytest
 
 from streams.records import SyncCommand
 from tandem.kafka_io import read_all
+from tandem.worker_process import with_source_root
 from tests.integration.connectors.support import jira_get, load, scenario
 from tests.integration.streams.test_worker_on_kafka import CAMPAIGN, campaign_snapshot
 from tests.sandbox_fixtures import Sandboxes
@@ -27,9 +28,13 @@ POISON = b"{this is not json"
 
 
 def dlq_command(worker: Worker, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [TANDEM, "dlq", *args], env=worker.env(), capture_output=True, text=True, timeout=120, check=False
-    )
+    env = with_source_root(worker.env())  # the command of this checkout
+    return subprocess.run([TANDEM, "dlq", *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def ok(answer: tuple[int, Any] | None) -> Any:
+    """The body of a 200 answer, else None."""
+    return answer[1] if answer and answer[0] == 200 else None
 
 
 def wait_for(check: Any, within: float, worker: Worker) -> Any:
@@ -52,8 +57,8 @@ async def test_a_poison_record_on_every_input_topic_is_dead_lettered_with_its_or
         for topic in inputs:
             await produce(kafka_bootstrap, topic, [(f"poison-{topic}", POISON)])
         await produce(kafka_bootstrap, worker.topic("campaigns"), [(CAMPAIGN, campaign_snapshot())])
-        answer = wait_for(lambda: worker.get(f"/api/v1/campaigns/{CAMPAIGN}"), 90, worker)
-        assert answer[0] == 200 and answer[1]["name"] == "Spring Launch 2027"  # the stream went on
+        answer = wait_for(lambda: ok(worker.get(f"/api/v1/campaigns/{CAMPAIGN}")), 90, worker)
+        assert answer["name"] == "Spring Launch 2027"  # the stream went on past the poison
         await worker.wait_quiet(120)
         letters = await read_to_marker(kafka_bootstrap, worker.topic("dlq"), "marker")
         listed = dlq_command(worker, "list", "--json")
@@ -88,6 +93,7 @@ async def test_a_dead_letter_replayed_after_its_cause_is_fixed_is_processed_once
         listed = wait_for(lambda: json.loads(dlq_command(worker, "list", "--json").stdout or "[]"), 90, worker)
     finally:
         worker.stop()
+    assert len(listed) == 1, [(x["agent"], x["topic"], x["error_type"], x["error"][:200]) for x in listed]
     (letter,) = listed
     assert letter["agent"] == "connectors.write_back" and letter["error_type"] == "ConnectorOff"
     shown = dlq_command(worker, "show", letter["id"])
@@ -115,7 +121,7 @@ async def test_a_dead_letter_replayed_after_its_cause_is_fixed_is_processed_once
         await worker.wait_quiet(120)
     finally:
         worker.stop()
-    assert first.returncode == 0 and "replayed to" in first.stdout, first.stderr
+    assert first.returncode == 0 and f"replayed to {worker.topic('sync')}" in first.stdout, first.stderr
     assert second.returncode == 0 and "already replayed" in second.stdout
     assert everything.returncode == 0 and everything.stdout.strip() == "nothing to replay"
     assert labels == ["campaign-c1"]
