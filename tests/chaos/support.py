@@ -37,17 +37,22 @@ def seed_from_env(name: str = "TANDEM_CHAOS_SEED") -> int:
 async def run_replay(
     bootstrap: str, disturbance: Any = None, scenario: str = BUSY, overrides: dict[str, Any] | None = None
 ) -> dict[str, Any]:
+    recorder = disturbance if isinstance(disturbance, Recorder) else Recorder(disturbance)
     replay = Replay(
         load_scenario(SCENARIOS / f"{scenario}.yaml"),
         say=print,
-        disturbance=disturbance,
+        disturbance=recorder,
         overrides={**OVERRIDES, **(overrides or {})},
         bootstrap=bootstrap,
         quiet_within=QUIET_WITHIN,
         start_within=300.0,  # the machine may be busy
         keep_dir=True,  # the workers' logs, for a failure
     )
-    return await replay.run()
+    report = await replay.run()
+    assert recorder.running is not None
+    for _, value in await read_all(bootstrap, recorder.running.settings.topic("dlq")):
+        print(f"dead letter: {value[:600] if value else value!r}")
+    return report
 
 
 async def delivery_states(bootstrap: str, running: Running) -> Counter[str]:

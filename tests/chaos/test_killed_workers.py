@@ -83,16 +83,16 @@ class KillingWorker:
     async def _moment(self, mode: str, running: Running) -> None:
         """Wait for the moment to kill (at most a few seconds for `anytime`, a little longer for the others)."""
         if mode == "anytime":
-            await wait_until(lambda: self._stopping, self.rng.uniform(0.1, 2.5))
+            await wait_until(lambda: self._stopping, self.rng.uniform(0.1, 2.0))
             return
         if mode == "delivery":
             inbox, slack = running.receivers.inbox.messages, running.receivers.slack_posts
             before = len(inbox) + len(slack)
-            await wait_until(lambda: self._stopping or len(inbox) + len(slack) > before, 5.0, poll=0.005)
+            await wait_until(lambda: self._stopping or len(inbox) + len(slack) > before, 3.0, poll=0.005)
             return
         writes = running.sandboxes.world.writes
         before = len(writes)
-        await wait_until(lambda: self._stopping or len(writes) > before, 5.0, poll=0.005)
+        await wait_until(lambda: self._stopping or len(writes) > before, 3.0, poll=0.005)
 
     @property
     def total(self) -> int:

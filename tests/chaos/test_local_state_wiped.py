@@ -1,90 +1,58 @@
 """A worker's local table files deleted (its RocksDB directory gone) and the worker restarted: the tables
-rebuild from their changelogs and hold what they held; a wipe mid-run leaves the report unchanged."""
+rebuild from their changelogs and answer what they answered before, for every campaign and work item."""
 
 from __future__ import annotations
 
-import asyncio
-import random
 import shutil
-from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tandem.replay.driver import Running
-from tandem.replay.quiet import PipelineWatch
-from tests.chaos.support import Recorder, Workers, differences, run_replay, seed_from_env
+from tests.integration.streams.test_worker_on_kafka import campaign_snapshot, work_item_snapshot
+from tests.worker_process import Worker, produce
 
-pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.timeout(600)]
 
-CAMPAIGN = "70000000-0000-4000-8000-000000000007"
-TABLE_VIEWS = (f"/api/v1/campaigns/{CAMPAIGN}", "/api/v1/work-items/WEB-70")
-"""What the worker answers from its tables (the campaign's goal state and the work item's)."""
+CAMPAIGNS = [f"{n:08d}-0000-4000-8000-000000000000" for n in range(1, 9)]
+ITEMS = [f"WEB-{n}" for n in range(1, 25)]
 
 
-def table_dir(running: Running) -> Path:
-    return running.settings.data_dir / "faust" / running.settings.app_id
+def table_views(worker: Worker) -> dict[str, Any]:
+    """What the worker answers from its tables: each campaign's goal state and each work item's."""
+    paths = [f"/api/v1/campaigns/{c}" for c in CAMPAIGNS] + [f"/api/v1/work-items/{k}" for k in ITEMS]
+    return {path: worker.get(path) for path in paths}
 
 
-@dataclass
-class WipeTables:
-    """Once mid-run and once at the end: SIGKILL the worker, delete its table directory, start it again.
-    At the end, with the pipeline quiet, what the tables answer is read before and after."""
-
-    seed: int
-    before: dict[str, Any] = field(default_factory=dict)
-    after: dict[str, Any] = field(default_factory=dict)
-    wipes: int = 0
-    _task: asyncio.Task[None] | None = None
-    _running: Running | None = None
-
-    async def start(self, running: Running) -> None:
-        self._running = running
-        self._task = asyncio.create_task(self._mid_run())
-
-    async def _mid_run(self) -> None:
-        await asyncio.sleep(random.Random(self.seed).uniform(3.0, 12.0))
-        await self._wipe()
-
-    async def _wipe(self) -> None:
-        assert self._running is not None
-        files = table_dir(self._running)
-        assert any(files.rglob("*")), f"no table files in {files} to delete"
-        self._running.worker.kill()
-        shutil.rmtree(files)
-        await Workers(self._running).start(self._running.worker)
-        self.wipes += 1
-
-    def _read(self) -> dict[str, Any]:
-        assert self._running is not None
-        return {path: self._running.worker.get(path) for path in TABLE_VIEWS}
-
-    async def stop(self) -> None:
-        assert self._task is not None and self._running is not None
-        await self._task
-        watch = PipelineWatch(
-            self._running.settings.bootstrap_servers, self._running.settings.app_id, self._running.watch.topics
-        )
-        await watch.start()
-        try:
-            await watch.wait_quiet(300)
-            self.before = await asyncio.to_thread(self._read)
-            await self._wipe()
-            await watch.wait_quiet(300)
-            self.after = await asyncio.to_thread(self._read)
-        finally:
-            await watch.stop()
-
-
-async def test_tables_rebuilt_from_their_changelogs_after_a_wipe_hold_what_they_held(
-    kafka_bootstrap: str, undisturbed: dict[str, Any]
+async def test_tables_rebuilt_from_their_changelogs_after_the_table_files_are_deleted_answer_as_before(
+    kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    seed = seed_from_env()
-    chaos = WipeTables(seed)
-    report = await run_replay(kafka_bootstrap, Recorder(chaos), overrides={"table_store": "rocksdb"})
-    print(f"table directory wiped {chaos.wipes} times")
-    assert chaos.wipes == 2
-    assert all(answer and answer[0] == 200 for answer in chaos.before.values()), chaos.before
-    assert chaos.after == chaos.before
-    assert differences(report, undisturbed) == {}, f"seed {seed}"
+    worker = Worker(bootstrap=kafka_bootstrap, data_dir=tmp_path / "worker")  # RocksDB tables
+    worker.start()
+    try:
+        at = datetime(2027, 1, 4, 9, tzinfo=UTC)
+        campaigns = [(c, campaign_snapshot(c, f"Campaign {i}", notes="")) for i, c in enumerate(CAMPAIGNS)]
+        await produce(kafka_bootstrap, worker.topic("campaigns"), campaigns)
+        items = [
+            (
+                key,
+                work_item_snapshot([f"campaign-{CAMPAIGNS[i % len(CAMPAIGNS)]}"], at + timedelta(minutes=i), key, None),
+            )
+            for i, key in enumerate(ITEMS)
+        ]
+        await produce(kafka_bootstrap, worker.topic("workitems"), items)
+        await worker.wait_quiet(180)
+        before = table_views(worker)
+        assert all(answer is not None and answer[0] == 200 for answer in before.values()), before
+        files = tmp_path / "worker" / "faust" / worker.app_id
+        assert any(files.rglob("*.sst")) or any(files.rglob("CURRENT")), f"no RocksDB files under {files}"
+        worker.kill()
+        shutil.rmtree(files)
+        worker.start()
+        await worker.wait_quiet(180)
+        after = table_views(worker)
+    finally:
+        worker.stop()
+    print(f"table directory wiped; {len(before)} table answers compared")
+    assert after == before
