@@ -10,6 +10,7 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,34 @@ async def delivery_states(bootstrap: str, running: Running) -> Counter[str]:
         if key is not None and value:
             latest[key] = decode(DeliveryOutcome, value).state
     return Counter(latest.values())
+
+
+async def delivery_units(bootstrap: str, running: Running) -> dict[str, DeliveryOutcome]:
+    """How far each delivery unit got, by `<notification key>|<unit>`, from the `deliveries` topic."""
+    latest: dict[str, DeliveryOutcome] = {}
+    for key, value in await read_all(bootstrap, running.settings.topic("deliveries")):
+        if key is not None and value:
+            latest[key] = decode(DeliveryOutcome, value)
+    return latest
+
+
+def lost_slack_posts(
+    undisturbed: dict[str, Any], report: dict[str, Any], units: dict[str, DeliveryOutcome]
+) -> list[dict[str, Any]]:
+    """The Slack posts of the undisturbed run missing from `report` whose unit was left `unknown` (an
+    interrupted send that had not arrived: at most once for Slack)."""
+    unknown = {
+        (o.kind, o.campaign, o.unit.split(":", 1)[1], o.at.astimezone(UTC).isoformat().replace("+00:00", "Z"))
+        for o in units.values()
+        if o.state == "unknown" and o.unit.startswith("slack:")
+    }
+    return [
+        row
+        for row in undisturbed["notifications"]
+        if row["channel"] == "slack"
+        and row not in report["notifications"]
+        and (row["kind"], row.get("campaign"), row["to"][0], row["at"]) in unknown
+    ]
 
 
 def duplicates(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -13,12 +13,23 @@ from typing import Any
 import pytest
 
 from tandem.replay.driver import Running
-from tests.chaos.support import Recorder, Workers, delivery_states, differences, run_replay, seed_from_env, wait_until
+from tests.chaos.support import (
+    Recorder,
+    Workers,
+    delivery_units,
+    differences,
+    lost_slack_posts,
+    run_replay,
+    seed_from_env,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.timeout(1200)]
 
 KILLS = 20
 MODES = ("anytime", "delivery", "write-back", "recovering")
+WEIGHTS = (2, 2, 2, 3)
+"""A kill while the worker starts lets the replay make no progress, so 20 kills fit in one busy replay."""
 
 
 @dataclass
@@ -59,7 +70,7 @@ class KillingWorker:
         running = self._running
         workers = Workers(running)
         while not self._stopping and self.total < KILLS:  # then the replay runs on undisturbed to its end
-            mode = self.rng.choice(MODES)
+            mode = self.rng.choices(MODES, weights=WEIGHTS)[0]
             if mode == "recovering":
                 running.worker.kill()
                 starting = asyncio.create_task(workers.start(running.worker))
@@ -107,13 +118,22 @@ async def test_a_worker_killed_again_and_again_ends_with_the_undisturbed_report(
     recorder = Recorder(chaos)
     report = await run_replay(kafka_bootstrap, recorder)
     assert recorder.running is not None
-    states = await delivery_states(kafka_bootstrap, recorder.running)
+    units = await delivery_units(kafka_bootstrap, recorder.running)
+    states = Counter(outcome.state for outcome in units.values())
     repeated = recorder.running.receivers.repeated_emails()
     print(
         f"kills survived: {chaos.total} {dict(chaos.kills)}; delivery units by state: {dict(states)}; "
         f"emails sent again after an interrupted send (folded by Message-ID): {repeated}"
     )
-    assert differences(report, undisturbed) == {}, f"seed {seed}"
+    lost = lost_slack_posts(undisturbed, report, units)
+    print(f"Slack posts lost to an interrupted send (at most once, units `unknown`): {len(lost)}")
+    found = differences(report, undisturbed)
+    if lost:  # the documented policy for Slack (connectors.notify.resend); every other row must be equal
+        missing = [row for row in found["notifications"]["missing"] if row not in lost]
+        found["notifications"]["missing"] = missing
+        if found["notifications"] == {"missing": [], "extra": [], "duplicated": []}:
+            del found["notifications"]
+    assert found == {}, f"seed {seed}"
     assert states.get("sending", 0) == 0  # nothing left half-done
     assert chaos.total == KILLS, f"only {chaos.total} kills happened before the replay ended (seed {seed})"
     assert chaos.kills["delivery"] and chaos.kills["write-back"] and chaos.kills["recovering"]
