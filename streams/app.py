@@ -74,12 +74,21 @@ class TandemApp(faust.App):
         wanted.update(
             {name: partitions for name, partitions in self.agent_topics(tandem.partitions) if name not in wanted}
         )
-        await ensure_topics(
-            tandem.bootstrap_servers,
-            wanted,
-            tandem.replication_factor,
-            {topic.get_topic_name(): topic_config(topic) for topic in ALL if topic.compacting},
-        )
+        configs = {topic.get_topic_name(): topic_config(topic) for topic in ALL if topic.compacting}
+        for name, partitions in self.changelog_topics(tandem.partitions):
+            wanted.setdefault(name, partitions)
+            configs.setdefault(name, {"cleanup.policy": "compact"})
+        await ensure_topics(tandem.bootstrap_servers, wanted, tandem.replication_factor, configs)
+
+    def changelog_topics(self, partitions: int) -> list[tuple[str, int]]:
+        """Every table's changelog topic. Made here, before the consumer joins: otherwise Faust creates them
+        while it starts, and a worker that joins a running group (a rebalance) could take records before it
+        saw them and dead-letter them as `PartitionsMismatch` (the chaos tests found it, with 2 workers)."""
+        found = []
+        for table in self.tables.values():
+            topic = table.changelog_topic
+            found.append((topic.get_topic_name(), getattr(table, "partitions", None) or partitions))
+        return found
 
     def agent_topics(self, partitions: int) -> list[tuple[str, int]]:
         """Every topic an agent reads (the connectors' `jira-events` among them), so that each exists before

@@ -19,7 +19,9 @@ re-read (Jira may not move `updated` for a remote link).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,6 +68,7 @@ async def handle(event: Any) -> None:
         status.sync.dry_run[f"{command.system}:{command.action}"] += 1
         log.info("sync (dry run) would write %s: %s", what, command.payload)
         return
+    await connector_started(command.system)
     if known and await resumed(command, what):
         return
     # The intent is in Kafka before the write leaves: after a crash the command is looked up, not repeated.
@@ -91,6 +94,30 @@ async def handle(event: Any) -> None:
     if command.system == "jira" and command.action in REREAD:
         refresh = JiraIssueEvent(kind="refresh", key=command.target, at=command.at, identifier=command.idempotency_key)
         await runtime.sink.send(JIRA_TOPIC, command.target, refresh)
+
+
+CONNECTOR_START_SECONDS = 120.0
+
+
+def _configured(system: str) -> bool:
+    if system == "hubspot":
+        return settings.hubspot_token is not None
+    return bool(settings.jira_url and settings.jira_email and settings.jira_api_token)
+
+
+async def connector_started(system: str) -> None:
+    """Wait (bounded) until the command's connector is up when it is configured: a restarted worker's agents
+    get records before the connectors have started, and a command taken then was dead-lettered as
+    `ConnectorOff` (the kill test found it: lost remote links and status writes)."""
+    if system not in ("hubspot", "jira") or not _configured(system):
+        return
+    deadline = time.monotonic() + CONNECTOR_START_SECONDS
+    while time.monotonic() < deadline:
+        sink = runtime.hubspot_sink if system == "hubspot" else runtime.jira_sink
+        stopped = status.hubspot_error if system == "hubspot" else status.jira_error
+        if sink is not None or stopped:
+            return
+        await asyncio.sleep(0.2)
 
 
 async def resumed(command: SyncCommand, what: str) -> bool:
