@@ -6,14 +6,19 @@ timers, views or commands, so `tandem worker` loads exactly these.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import faust
+from aiohttp import web
 
 from tandem.private import private_dir
 from tandem.settings import Settings, SettingsError, get_settings
+
+log = logging.getLogger(__name__)
 
 AUTODISCOVER = [
     "streams.items",
@@ -67,16 +72,26 @@ class TandemApp(faust.App):
 
         await super().on_first_start()
         tandem = get_settings()
+        await wait_for_broker(tandem)
         wanted = {topic.get_topic_name(): topic.partitions for topic in ALL}
         wanted.update(
             {name: partitions for name, partitions in self.agent_topics(tandem.partitions) if name not in wanted}
         )
-        await ensure_topics(
-            tandem.bootstrap_servers,
-            wanted,
-            tandem.replication_factor,
-            {topic.get_topic_name(): topic_config(topic) for topic in ALL if topic.compacting},
-        )
+        configs = {topic.get_topic_name(): topic_config(topic) for topic in ALL if topic.compacting}
+        for name, partitions in self.changelog_topics(tandem.partitions):
+            wanted.setdefault(name, partitions)
+            configs.setdefault(name, {"cleanup.policy": "compact"})
+        await ensure_topics(tandem.bootstrap_servers, wanted, tandem.replication_factor, configs)
+
+    def changelog_topics(self, partitions: int) -> list[tuple[str, int]]:
+        """Every table's changelog topic. Made here, before the consumer joins: otherwise Faust creates them
+        while it starts, and a worker that joins a running group (a rebalance) could take records before it
+        saw them and dead-letter them as `PartitionsMismatch` (the chaos tests found it, with 2 workers)."""
+        found = []
+        for table in self.tables.values():
+            topic = table.changelog_topic
+            found.append((topic.get_topic_name(), getattr(table, "partitions", None) or partitions))
+        return found
 
     def agent_topics(self, partitions: int) -> list[tuple[str, int]]:
         """Every topic an agent reads (the connectors' `jira-events` among them), so that each exists before
@@ -87,6 +102,50 @@ class TandemApp(faust.App):
             for name in getattr(channel, "topics", ()):
                 found.append((name, getattr(channel, "partitions", None) or partitions))
         return found
+
+
+BROKER_RETRY_SECONDS = 5.0
+
+
+async def wait_for_broker(settings: Settings) -> None:
+    """Return once the broker answers. Until then: one log line saying so, a retry every few seconds, and
+    `/api/health` (on the worker's web port, before the worker's own web server starts) answering
+    `ready: false` with the reason."""
+    from tandem.kafka.launcher import broker_answers
+
+    bootstrap = settings.bootstrap_servers
+    if await asyncio.to_thread(broker_answers, bootstrap):
+        return
+    reason = f"cannot reach the Kafka broker at {bootstrap}"
+    log.warning("%s; retrying every %.0f s", reason, BROKER_RETRY_SECONDS)
+    runner = await _health_while_waiting(settings, reason)
+    try:
+        while True:
+            await asyncio.sleep(BROKER_RETRY_SECONDS)
+            if await asyncio.to_thread(broker_answers, bootstrap):
+                break
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+    log.warning("reached the Kafka broker at %s; starting", bootstrap)
+
+
+async def _health_while_waiting(settings: Settings, reason: str) -> web.AppRunner | None:
+    async def health(request: web.Request) -> web.Response:
+        body = {"status": "starting", "ready": False, "reason": reason, "app": settings.app_id, "inputs": []}
+        return web.json_response(body)
+
+    aio = web.Application()
+    aio.router.add_get("/api/health", health)
+    runner = web.AppRunner(aio, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.web_bind, settings.web_port).start()
+    except OSError as exc:  # the port is taken: the worker's own web server will say so when it starts
+        log.warning("health while waiting for the broker: cannot listen on port %s: %s", settings.web_port, exc)
+        await runner.cleanup()
+        return None
+    return runner
 
 
 def topic_config(topic: Any) -> dict[str, str]:

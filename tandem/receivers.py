@@ -94,10 +94,17 @@ class Receivers:
         return web.Response(text="ok")
 
     def notifications(self) -> list[dict[str, Any]]:
-        """Every message received, as the report lists notifications."""
+        """Every message received, as the report lists notifications. Emails with one `Message-ID` are one
+        notification, as a mail client shows them (a send repeated after an interruption, see
+        `connectors.notify.resend`); `repeated_emails()` counts the repeats."""
         found = []
+        seen: set[str] = set()
         for message in self.inbox.messages:
             headers = message["headers"]
+            if (ident := headers.get("message-id")) is not None:
+                if ident in seen:
+                    continue
+                seen.add(ident)
             found.append(
                 _row(
                     headers.get("x-tandem-kind"),
@@ -121,6 +128,11 @@ class Receivers:
                 )
             )
         return found
+
+    def repeated_emails(self) -> int:
+        """Emails received again with a `Message-ID` already received (folded into one by `notifications`)."""
+        idents = [m["headers"]["message-id"] for m in self.inbox.messages if "message-id" in m["headers"]]
+        return len(idents) - len(set(idents))
 
 
 def _blocks(body: dict[str, Any]) -> list[dict[str, str]]:

@@ -22,6 +22,15 @@ from tandem.private import private_dir, private_file
 from tandem.settings import env_name
 
 TANDEM = str(Path(sys.executable).with_name("tandem"))
+SOURCE_ROOT = Path(__file__).resolve().parents[1]
+"""The checkout this module was imported from: the worker runs the same code (not whatever the `tandem`
+script's installation points at, e.g. another worktree's)."""
+
+
+def with_source_root(env: dict[str, str]) -> dict[str, str]:
+    """`env` with this checkout first on PYTHONPATH."""
+    paths = [str(SOURCE_ROOT), *(p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p)]
+    return {**env, "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths))}
 
 
 def env_value(value: Any) -> str:
@@ -82,7 +91,7 @@ class WorkerProcess:
         with os.fdopen(private_file(self.log_path), "wb") as log:
             self.process = subprocess.Popen(
                 [TANDEM, "worker"],
-                env=self.env,
+                env=with_source_root(self.env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -127,6 +136,10 @@ class WorkerProcess:
             with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - our own worker on loopback
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read() or b"null")
+            body = exc.read()
+            try:
+                return exc.code, json.loads(body or b"null")
+            except json.JSONDecodeError:  # e.g. aiohttp's own 500 page while the worker is starting
+                return exc.code, body.decode(errors="replace")
         except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
             return None

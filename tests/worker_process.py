@@ -103,17 +103,31 @@ async def produce(bootstrap: str, topic: str, records: Iterable[tuple[str | None
         await producer.stop()
 
 
+async def topic_partitions(consumer: AIOKafkaConsumer, topic: str, wait_seconds: float) -> set[int]:
+    """The partitions of `topic`; `AssertionError` when the broker names none within `wait_seconds` (a read
+    that found no partitions proves nothing, so it fails instead of returning nothing)."""
+    partitions = consumer.partitions_for_topic(topic) or set()
+    deadline = time.monotonic() + wait_seconds
+    while not partitions and time.monotonic() < deadline:
+        await consumer._client.force_metadata_update()
+        partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            await asyncio.sleep(0.2)
+    if not partitions:
+        raise AssertionError(f"topic {topic} has no partitions after {wait_seconds:.0f}s: nothing could be read")
+    return set(partitions)
+
+
 async def read_topic(bootstrap: str, topic: str, *, expect: int, wait_seconds: float = 60.0) -> list[Any]:
-    """Read a topic from the start until `expect` records arrived (or `wait_seconds` passed), values JSON-decoded."""
+    """Read a topic from the start until `expect` records arrived (or `wait_seconds` passed), values JSON-decoded.
+
+    Fails when the topic has no partitions in time. To prove that nothing *more* arrived, use `read_to_marker`.
+    """
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topic) or set()
         deadline = time.monotonic() + wait_seconds
-        while not partitions and time.monotonic() < deadline:
-            await consumer._client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic) or set()
-            await asyncio.sleep(0.2)
+        partitions = await topic_partitions(consumer, topic, wait_seconds)
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
@@ -122,6 +136,49 @@ async def read_topic(bootstrap: str, topic: str, *, expect: int, wait_seconds: f
             batches = await consumer.getmany(timeout_ms=500)
             for messages in batches.values():
                 found.extend(json.loads(m.value) if m.value else None for m in messages)
+        return found
+    finally:
+        await consumer.stop()
+
+
+MARKER = "tandem-test-marker"
+
+
+async def read_to_marker(bootstrap: str, topic: str, key: str, *, wait_seconds: float = 60.0) -> list[Any]:
+    """Every record of `topic` up to a marker sent now on `key`, values JSON-decoded, the marker left out.
+
+    A record (a possible duplicate) that was in the topic before the marker is in the marker's partition
+    ahead of it, so once the marker is read the count is final: no fixed wait. Use it after what could have
+    produced the duplicate is done (a request answered, or `Worker.wait_quiet()` for a worker's outputs).
+    `AssertionError` when the marker does not come back within `wait_seconds`.
+    """
+    token = uuid.uuid4().hex
+    await produce(bootstrap, topic, [(key, json.dumps({MARKER: token}).encode())])
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + wait_seconds
+        partitions = await topic_partitions(consumer, topic, wait_seconds)
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)  # the marker is below its partition's end: read every partition so far
+        found: list[Any] = []
+        seen_marker = False
+        done = {tp for tp in tps if ends[tp] == 0}
+        while not (seen_marker and len(done) == len(tps)):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the marker on {topic} (key {key}) did not come back within {wait_seconds:.0f}s")
+            batches = await consumer.getmany(timeout_ms=500)
+            for tp, messages in batches.items():
+                for m in messages:
+                    value = json.loads(m.value) if m.value else None
+                    if isinstance(value, dict) and value.get(MARKER) == token:
+                        seen_marker = True
+                    elif not (isinstance(value, dict) and MARKER in value):
+                        found.append(value)
+                    if m.offset + 1 >= ends[tp]:
+                        done.add(tp)
         return found
     finally:
         await consumer.stop()

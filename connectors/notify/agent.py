@@ -5,8 +5,9 @@ per recipient in quiet hours (sent when those end), one Slack post per team, one
 top-level item, one HubSpot task — each recorded in the `deliveries` table under the notification's
 idempotency key and the unit. A unit is marked `sending` and that mark is flushed to Kafka before the
 channel is called, then `sent`; a unit found still `sending` after a restart is sent again where the
-channel drops repeats (Jira comments) and otherwise marked `unknown` and never sent again (at most once
-where a channel cannot deduplicate; see `connectors.notify.resend`). Failures are retried with
+far end drops or folds a repeat (Jira comments by their marker, emails by their Message-ID: at least once)
+and otherwise marked `unknown` and never sent again (Slack posts and HubSpot tasks: at most once; see
+`connectors.notify.resend`). Failures are retried with
 exponential backoff, units run concurrently so one failing channel does not hold up the others, and
 what fails for good is dead-lettered with its error (redacted). A unit whose message cannot be built (a
 `MessageError`, or anything else a channel raises that is not worth retrying) fails alone: it is recorded
@@ -276,9 +277,12 @@ async def take_tick(event: Any) -> None:
     due = [entry for entry in waiting.entries if entry.due <= tick.now]
     if not due:
         return
-    pending[partition] = waiting.derive(entries=[entry for entry in waiting.entries if entry.due > tick.now])
-    # Each goes out as of the end of its quiet hours (the tick only notices that time has come).
+    # Each goes out as of the end of its quiet hours (the tick only notices that time has come). They leave
+    # the waiting list only afterwards: `deliver` flushes the table changelogs, and a worker killed after a
+    # flush that had already dropped them would, on processing the tick again, no longer find them.
     await _all(deliver(entry.notification, entry.unit, entry.due, event.message) for entry in due)
+    waiting = pending.get(partition) or PendingDeliveries()
+    pending[partition] = waiting.derive(entries=[entry for entry in waiting.entries if entry.due > tick.now])
 
 
 async def _all(jobs: Any) -> None:

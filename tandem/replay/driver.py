@@ -13,6 +13,7 @@ stopped, carrying the report, and `tandem replay` writes the report and exits 1.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -24,7 +25,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sandbox.runner import RunningSandboxes, SandboxConformanceError, start_sandboxes, validation_requested
 from sandbox.scenario import Scenario, Step, step_groups
@@ -83,6 +84,31 @@ def describe(step: Step) -> str:
 
 
 @dataclass
+class Running:
+    """What a replay has running, for a `Disturbance` to act on."""
+
+    settings: Settings
+    env: dict[str, str]
+    worker: WorkerProcess
+    watch: PipelineWatch
+    sandboxes: RunningSandboxes
+    receivers: Receivers
+    workdir: Path
+
+
+class Disturbance(Protocol):
+    """Something done to a running replay while it is driven (the chaos tests: killed workers, rebalances).
+
+    `start` is called once the worker is ready, before the first step; `stop` after the last step, and must
+    leave at least one worker running; the replay then waits until the pipeline is quiet and reports.
+    """
+
+    async def start(self, running: Running) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass
 class Replay:
     scenario: Scenario
     say: Callable[[str], None] = print
@@ -91,6 +117,15 @@ class Replay:
     started_at: float = field(default_factory=time.monotonic)
     validate: bool = field(default_factory=validation_requested)
     """Check every sandbox response against the vendors' descriptions (default: `TANDEM_SANDBOX_VALIDATE`)."""
+    disturbance: Disturbance | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """Settings over the scenario's own (e.g. the table store)."""
+    bootstrap: str | None = None
+    """A broker to use instead of the one the settings name or the replay starts."""
+    quiet_within: float = 120.0
+    """How long each wait for a quiet pipeline may take (longer when a disturbance kills workers)."""
+    start_within: float = 120.0
+    """How long the worker may take to be ready."""
 
     async def run(self) -> dict[str, Any]:
         sandboxes: RunningSandboxes | None = None
@@ -98,7 +133,7 @@ class Replay:
             workdir = Path(tempfile.mkdtemp(prefix=f"tandem-replay-{self.scenario.name}-"))
             if not self.keep_dir:
                 stack.callback(shutil.rmtree, workdir, True)
-            bootstrap = await broker_for_run(load_settings(), stack, workdir / "kafka", self.say)
+            bootstrap = self.bootstrap or await broker_for_run(load_settings(), stack, workdir / "kafka", self.say)
             sandboxes = await start_sandboxes(self.scenario, validate=self.validate)
             stack.push_async_callback(sandboxes.stop)
             self.say(f"sandboxes: HubSpot {sandboxes.hubspot_url}, Jira {sandboxes.jira_url}")
@@ -113,8 +148,8 @@ class Replay:
                 log_dir=workdir / "logs",
             )
             stack.callback(worker.stop)
-            health = worker.start()
-            self.say(f"worker ready ({self._elapsed()}); consumer group {settings.app_id}")
+            health = await asyncio.to_thread(worker.start, self.start_within)  # the loop serves the sandboxes
+            self.say(f"worker ready ({self._elapsed()}); consumer group {settings.app_id}; files in {workdir}")
             watch = PipelineWatch(
                 bootstrap, settings.app_id, health.get("inputs") or [settings.topic(name) for name in INPUT_TOPICS]
             )
@@ -124,7 +159,16 @@ class Replay:
             await writer.start()
             stack.push_async_callback(writer.stop)
             pipeline = await self._pipeline(stack, settings, sandboxes, writer, watch)
-            await pipeline.drive(self.scenario, self.say)
+            if self.disturbance is not None:
+                running = Running(settings, env, worker, watch, sandboxes, receivers, workdir)
+                await self.disturbance.start(running)
+                try:
+                    await pipeline.drive(self.scenario, self.say)
+                finally:
+                    await self.disturbance.stop()
+                await watch.wait_quiet(self.quiet_within)
+            else:
+                await pipeline.drive(self.scenario, self.say)
             report = await self._report(bootstrap, settings, sandboxes, receivers)
             self.say(f"replayed {self.scenario.name} in {self._elapsed()}")
         problems = sandboxes.nonconformities()  # taken once the worker and the sandboxes have stopped
@@ -164,6 +208,7 @@ class Replay:
         if hubspot.get("portal_id"):
             overrides["hubspot_portal_id"] = hubspot["portal_id"]
         overrides.update(self.scenario.settings)
+        overrides.update(self.overrides)
         # Notifications reach the replay's own receivers; a scenario names the Slack teams it wants.
         overrides.update(
             {
@@ -199,7 +244,7 @@ class Replay:
         jira = JiraSource(settings, sink, cursors, clock=clock)
         stack.push_async_callback(hubspot.close)
         stack.push_async_callback(jira.close)
-        return Pipeline(settings, sandboxes, writer, watch, hubspot, jira)
+        return Pipeline(settings, sandboxes, writer, watch, hubspot, jira, self.quiet_within)
 
     async def _report(
         self, bootstrap: str, settings: Settings, sandboxes: RunningSandboxes, receivers: Receivers
@@ -231,13 +276,14 @@ class Pipeline:
     watch: PipelineWatch
     hubspot: Any
     jira: Any
+    quiet_within: float = 120.0
 
     async def drive(self, scenario: Scenario, say: Callable[[str], None]) -> None:
         clock = self.sandboxes.world.clock
         every = timedelta(seconds=self.settings.tick_seconds)
         clock.set(scenario.start)
         await self.hubspot.sync()  # campaigns first: their names are what work items are matched against
-        await self.watch.wait_quiet()
+        await self.watch.wait_quiet(self.quiet_within)
         await self.settle()
         await self.tick([scenario.start])
         now = scenario.start
@@ -279,7 +325,7 @@ class Pipeline:
             for source in (self.hubspot, self.jira):
                 produced += (await source.sync()).produced
                 produced += (await source.reconcile()).produced
-            await self.watch.wait_quiet()
+            await self.watch.wait_quiet(self.quiet_within)
             if produced == 0 and len(writes.entries()) == written:
                 return
 
@@ -298,7 +344,7 @@ class Pipeline:
             if day[-1] > clock.now():
                 clock.set(day[-1])
             await self.writer.send_all(items)
-            await self.watch.wait_quiet()
+            await self.watch.wait_quiet(self.quiet_within)
 
 
 async def replay(scenario: Scenario, say: Callable[[str], None] = print) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 
 class PipelineWatch:
@@ -48,25 +49,39 @@ class PipelineWatch:
 
     async def backlog(self) -> int:
         """Records written to the watched topics that the group has not committed yet."""
+        return sum((await self.backlogs()).values())
+
+    async def backlogs(self) -> dict[str, int]:
+        """The backlog of each watched partition that has one, by `topic[partition]`."""
         assert self._admin is not None and self._consumer is not None
         ends = await self._consumer.end_offsets(self._partitions)
         committed = await self._admin.list_consumer_group_offsets(self.group, partitions=self._partitions)
-        total = 0
+        found = {}
         for tp in self._partitions:
             done = committed.get(tp)
             offset = done.offset if done is not None and done.offset >= 0 else 0
-            total += max(0, ends[tp] - offset)
-        return total
+            if ends[tp] > offset:
+                found[f"{tp.topic}[{tp.partition}]"] = ends[tp] - offset
+        return found
 
     async def wait_quiet(self, within: float = 120.0, poll: float = 0.02) -> None:
-        """Return once the backlog was zero twice in a row; `TimeoutError` naming the backlog otherwise."""
+        """Return once the backlog was zero twice in a row; `TimeoutError` naming the backlog otherwise. While
+        the broker does not answer (a restart), it keeps looking until `within` ends."""
         deadline = time.monotonic() + within
         calm = 0
         while True:
-            backlog = await self.backlog()
+            try:
+                backlog = await self.backlog()
+            except KafkaError as exc:  # the broker is away (restarting): not quiet, look again
+                backlog, calm = -1, 0
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the broker did not answer within {within:.0f}s: {exc}") from None
+                await asyncio.sleep(1.0)
+                continue
             calm = calm + 1 if backlog == 0 else 0
             if calm >= 2:
                 return
             if time.monotonic() > deadline:
-                raise TimeoutError(f"the pipeline still had {backlog} records to process after {within:.0f}s")
+                where = ", ".join(f"{name}: {n}" for name, n in (await self.backlogs()).items())
+                raise TimeoutError(f"the pipeline still had {backlog} records to process after {within:.0f}s ({where})")
             await asyncio.sleep(poll)

@@ -18,7 +18,7 @@ from connectors.state.producer import KafkaSink
 from streams.topic_admin import ensure_topics
 from tandem.settings import Settings, load_settings
 from tests.sandbox_fixtures import Sandboxes
-from tests.worker_process import read_topic
+from tests.worker_process import read_to_marker, read_topic
 
 START = "2027-01-04T09:00:00Z"
 PORTAL = 4242
@@ -134,6 +134,10 @@ class Plumbing:
 
     async def records(self, topic: str, expect: int, wait: float = 10.0) -> list[Any]:
         return await read_topic(self.bootstrap, f"{self.prefix}{topic}", expect=expect, wait_seconds=wait)
+
+    async def all_records(self, topic: str, key: str) -> list[Any]:
+        """Every record of the topic so far, counted up to a marker sent on `key` (no fixed wait)."""
+        return await read_to_marker(self.bootstrap, f"{self.prefix}{topic}", key)
 
 
 @pytest_asyncio.fixture

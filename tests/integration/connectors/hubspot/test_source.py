@@ -38,10 +38,13 @@ async def test_backfill_under_5xx_storms_and_latency_delivers_every_campaign_onc
 ) -> None:
     """Faults at HubSpot's edge (5xx, 429 storms with Retry-After, latency) are retried; nothing is lost or doubled."""
     load(world, scenario(campaigns=230, owners=3))
-    faults(world, "hubspot", error_rate=0.25, storm_rate=0.15, latency_ms=5, seed=3)
+    faults(world, "hubspot", error_rate=0.25, storm_rate=0.4, latency_ms=5, seed=3)
     hub = source(world, plumbing)
     result = await hub.sync()
-    assert hub.synced and result.produced == 230 and result.requests > 3
+    assert hub.synced and result.produced == 230
+    injected = world.world.faults.injected  # the storm happened: the sandbox served errors and 429s
+    assert sum(n for (system, status), n in injected.items() if system == "hubspot" and status >= 500) > 0
+    assert injected[("hubspot", 429)] > 0
     records = await plumbing.records("campaigns", 230)
     seen = versions(records, "id")
     assert len(seen) == 230 and set(seen.values()) == {1}

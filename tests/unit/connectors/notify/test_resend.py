@@ -21,9 +21,9 @@ def test_a_unit_already_marked_unknown_stays_unknown() -> None:
     assert next_step("unknown", "email") == "skip"
 
 
-def test_an_interrupted_email_is_marked_unknown_not_sent_twice() -> None:
-    assert next_step("sending", "email") == "mark_unknown"
-    assert next_step("sending", "email:maria@acme.test") == "mark_unknown"
+def test_an_interrupted_email_is_sent_again_since_its_message_id_folds_a_repeat() -> None:
+    assert next_step("sending", "email") == "send"
+    assert next_step("sending", "email:maria@acme.test") == "send"
 
 
 def test_an_interrupted_slack_post_or_hubspot_task_is_marked_unknown() -> None:
