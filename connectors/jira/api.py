@@ -3,103 +3,58 @@ links, comments, edits, admin webhooks; `changelog/bulkfetch` (which the library
 session. Every call runs in a thread under the app's shared budget (`connectors.http.caller`), retried; the
 library's own retries are off (`max_retries=0`).
 
-Rate limits, as Atlassian documents them (https://developer.atlassian.com/cloud/jira/platform/rate-limiting/
-and https://developer.atlassian.com/cloud/jira/platform/build-an-app-that-respects-rate-limits/):
-
-- burst limits are per tenant, endpoint and HTTP method, so every call names its bucket `"<METHOD> <path
-  template>"` (`"PUT /rest/api/3/issue/{issueIdOrKey}"`): reads (GET) are capped at
-  `TANDEM_JIRA_REQUESTS_PER_SECOND`, writes (POST, PUT, DELETE) at `TANDEM_JIRA_WRITE_REQUESTS_PER_SECOND`,
-  and a 429 pauses only the bucket that got it (`RateLimit-Reason: jira-burst-based`);
-- the wait is `Retry-After`, else `X-RateLimit-Reset` (ISO time), else the beta headers (`Beta-Retry-After`,
-  `X-Beta-RateLimit-Reset`, the `t=` of `RateLimit`/`Beta-RateLimit`); a successful answer carrying
-  `Beta-Retry-After` (a limit Jira measures but does not enforce yet) pauses its bucket too;
-- the per-issue write limit (`jira-per-issue-on-write`) pauses writes to that one issue only: the error is
-  an `IssueWriteLimited` (retried, but not a 429 of the endpoint's bucket), and later writes to the issue
-  wait until the pause is over;
-- an hourly points quota spent (`jira-quota-global-based`, `jira-quota-tenant-based`; apps, not API tokens,
-  but both readings are handled) holds every call until its reset (`ApiPaused`).
-
-Jira's search is eventually consistent: writes made through any `JiraApi` of one site and account are
-remembered (`Site.wrote`) for `TANDEM_JIRA_READ_AFTER_WRITE_SECONDS`, and `reconcile_ids()` gives their issue
-ids for the `reconcileIssues` parameter of `search/jql` (at most 50).
+Rate limits and errors: `connectors.jira.limits` and `connectors.jira.errors`; what clients of one site share:
+`connectors.jira.site`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import re
 import threading
-import time
 import weakref
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
-from jira import JIRA, JIRAError
+from jira import JIRA
 from requests import Response
 from requests.adapters import HTTPAdapter
-from requests.structures import CaseInsensitiveDict
 
-from connectors.http.caller import ApiCaller, Budget, PerLoop, app_key, leaky_bucket
-from connectors.http.classify import HttpFailure, classify, vendor_detail
-from connectors.http.errors import CredentialsRejected, RequestRejected, RetryableApiError
-from connectors.http.paging import EndlessPaging
-from connectors.http.redact import redact, register_secret
+from connectors.http.caller import ApiCaller, Budget, app_key, leaky_bucket
+from connectors.http.errors import CredentialsRejected, RequestRejected
+from connectors.http.redact import register_secret
 from connectors.http.retry import RetryPolicy, parse_retry_after
+from connectors.jira.errors import IssueWriteLimited, QuotaExhausted, classify_error
+from connectors.jira.limits import (
+    ADD_COMMENT,
+    CHANGELOGS,
+    COMMENTS,
+    DELETE_REMOTE_LINK,
+    EDIT_ISSUE,
+    FIELDS,
+    ISSUE,
+    JIRA_BURST,
+    LIST_WEBHOOKS,
+    MYSELF,
+    PROJECT,
+    QUOTA_FALLBACK_SECONDS,
+    REGISTER_WEBHOOK,
+    REMOTE_LINKS,
+    SEARCH,
+    SERVER_INFO,
+    UPDATE_WEBHOOK,
+    UPSERT_REMOTE_LINK,
+    WRITE_BUCKETS,
+    bucket_of,
+)
+from connectors.jira.site import Site
 from streams.errors import FatalError
 from tandem.settings import Settings
 
 WEBHOOKS = "/rest/webhooks/1.0/webhook"
-JIRA_BURST = 20
-PERMISSIONS = (
-    "the account in TANDEM_JIRA_EMAIL needs 'Browse projects' on TANDEM_JIRA_PROJECTS "
-    "('Edit issues' and 'Add comments' for write-back, Jira administrator to register webhooks)"
-)
-READ_METHODS = frozenset({"GET", "HEAD"})
-BURST_REASON = "jira-burst-based"
-PER_ISSUE_REASON = "jira-per-issue-on-write"
-QUOTA_REASONS = frozenset({"jira-quota-global-based", "jira-quota-tenant-based"})
 RECONCILE_MAX = 50
 """`reconcileIssues` "accepts max 50 ids" (the description of `GET /rest/api/3/search/jql`)."""
-QUOTA_FALLBACK_SECONDS = 60.0
-"""How long a spent quota holds the budget when Jira does not say (quotas reset on the UTC hour)."""
-
-# -- buckets: "<METHOD> <path template>", one per endpoint and method, as Jira counts them --------------------
-
-SERVER_INFO = "GET /rest/api/2/serverInfo"
-FIELDS = "GET /rest/api/3/field"
-MYSELF = "GET /rest/api/3/myself"
-PROJECT = "GET /rest/api/3/project/{projectIdOrKey}"
-SEARCH = "GET /rest/api/3/search/jql"
-ISSUE = "GET /rest/api/3/issue/{issueIdOrKey}"
-EDIT_ISSUE = "PUT /rest/api/3/issue/{issueIdOrKey}"
-CHANGELOGS = "POST /rest/api/3/changelog/bulkfetch"
-REMOTE_LINKS = "GET /rest/api/3/issue/{issueIdOrKey}/remotelink"
-UPSERT_REMOTE_LINK = "POST /rest/api/3/issue/{issueIdOrKey}/remotelink"
-DELETE_REMOTE_LINK = "DELETE /rest/api/3/issue/{issueIdOrKey}/remotelink"
-COMMENTS = "GET /rest/api/3/issue/{issueIdOrKey}/comment"
-ADD_COMMENT = "POST /rest/api/3/issue/{issueIdOrKey}/comment"
-LIST_WEBHOOKS = "GET /rest/webhooks/1.0/webhook"
-REGISTER_WEBHOOK = "POST /rest/webhooks/1.0/webhook"
-UPDATE_WEBHOOK = "PUT /rest/webhooks/1.0/webhook/{id}"
-WRITE_BUCKETS = (EDIT_ISSUE, CHANGELOGS, UPSERT_REMOTE_LINK, DELETE_REMOTE_LINK, ADD_COMMENT, REGISTER_WEBHOOK,
-                 UPDATE_WEBHOOK)  # fmt: skip
-
-_API = r"/rest/api/(?:2|3|latest)"
-_TEMPLATES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), template)
-    for pattern, template in (
-        (rf"^{_API}/issue/[^/]+/remotelink(?:/[^/]+)?$", "/rest/api/3/issue/{issueIdOrKey}/remotelink"),
-        (rf"^{_API}/issue/[^/]+/comment(?:/[^/]+)?$", "/rest/api/3/issue/{issueIdOrKey}/comment"),
-        (rf"^{_API}/issue/[^/]+$", "/rest/api/3/issue/{issueIdOrKey}"),
-        (rf"^{_API}/project/[^/]+$", "/rest/api/3/project/{projectIdOrKey}"),
-        (r"^/rest/webhooks/1\.0/webhook/[^/]+$", "/rest/webhooks/1.0/webhook/{id}"),
-    )
-)
-_ISSUE_IN_PATH = re.compile(r"/rest/api/(?:2|3|latest)/issue/([^/?]+)")
 
 
 def segment(value: str) -> str:
@@ -112,282 +67,6 @@ def segment(value: str) -> str:
     if not text or text.strip(".") == "":
         raise RequestRejected(f"Jira: {text!r} is not an issue or project key or id", status=400)
     return quote(text, safe="")
-
-
-def bucket_of(method: str, url: str) -> str:
-    """The bucket of a request: its method and the path's template (`GET /rest/api/3/issue/{issueIdOrKey}`)."""
-    path = urlsplit(url).path
-    for pattern, template in _TEMPLATES:
-        if pattern.match(path):
-            return f"{method.upper()} {template}"
-    return f"{method.upper()} {path.replace('/rest/api/latest/', '/rest/api/3/')}"
-
-
-def issue_of(url: str | None) -> str | None:
-    """The issue key or id a request URL addresses, if any."""
-    found = _ISSUE_IN_PATH.search(urlsplit(url or "").path)
-    return unquote(found.group(1)).upper() if found else None
-
-
-# -- rate-limit headers ------------------------------------------------------------------------------------------
-
-_RESET_FORMATS = ("%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z")
-_STRUCTURED_ITEM = re.compile(r'^\s*"?([^";]*)"?\s*;(.*)$')
-
-
-def _reset_in(value: str | None, now: datetime) -> float | None:
-    """Seconds until an ISO-8601 reset time (`2027-01-04T10:31Z`, minute precision as Jira sends it); None when
-    absent, unreadable, or already past (minute precision can put a reset a few seconds ago)."""
-    if not value or not value.strip():
-        return None
-    text = value.strip().replace("Z", "+00:00")
-    when: datetime | None = None
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        for pattern in _RESET_FORMATS:
-            try:
-                when = datetime.strptime(text, pattern)
-                break
-            except ValueError:
-                continue
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    seconds = (when - now).total_seconds()
-    return seconds if seconds > 0 else None
-
-
-def _structured_reset(value: str | None) -> float | None:
-    """The `t` (seconds until reset) of a structured `RateLimit` header (`"tenant-app-quota";r=0;t=2107`):
-    the latest of the exhausted policies (`r=0`), else of all of them."""
-    if not value:
-        return None
-    exhausted: list[float] = []
-    every: list[float] = []
-    for item in value.split(","):
-        match = _STRUCTURED_ITEM.match(item)
-        if match is None:
-            continue
-        params = dict(part.strip().split("=", 1) for part in match.group(2).split(";") if "=" in part and part.strip())
-        try:
-            reset = float(params["t"])
-        except (KeyError, ValueError):
-            continue
-        every.append(reset)
-        if params.get("r", "").strip() == "0":
-            exhausted.append(reset)
-    chosen = exhausted or every
-    return max(chosen) if chosen else None
-
-
-def rate_limit_wait(headers: Mapping[str, str], now: datetime) -> float | None:
-    """Seconds a 429 asks Tandem to wait, from the first header that says: `Retry-After`, `X-RateLimit-Reset`,
-    `Beta-Retry-After`, `X-Beta-RateLimit-Reset`, then the `t=` of `RateLimit` and `Beta-RateLimit`. None: no
-    header says (Tandem backs off exponentially)."""
-    found = CaseInsensitiveDict(headers)
-    for wait in (
-        lambda: parse_retry_after(found.get("Retry-After")),
-        lambda: _reset_in(found.get("X-RateLimit-Reset"), now),
-        lambda: parse_retry_after(found.get("Beta-Retry-After")),
-        lambda: _reset_in(found.get("X-Beta-RateLimit-Reset"), now),
-        lambda: _structured_reset(found.get("RateLimit")),
-        lambda: _structured_reset(found.get("Beta-RateLimit")),
-    ):
-        seconds = wait()
-        if seconds is not None:
-            return seconds
-    return None
-
-
-def rate_limit_reason(headers: Mapping[str, str]) -> str | None:
-    found = CaseInsensitiveDict(headers)
-    reason = found.get("RateLimit-Reason") or found.get("X-Beta-RateLimit-Reason")
-    return reason.strip().lower() if reason else None
-
-
-# -- errors -------------------------------------------------------------------------------------------------------
-
-
-class IssueWriteLimited(RetryableApiError):
-    """Jira's per-issue write limit (`RateLimit-Reason: jira-per-issue-on-write`): retry this write after
-    `retry_after`, and pause writes to `issue` only. Its `status` is None on purpose: the shared caller pauses
-    the whole bucket of a 429, and this limit is not the endpoint's."""
-
-    def __init__(self, message: str, *, issue: str | None, retry_after: float | None) -> None:
-        super().__init__(message, status=None, retry_after=retry_after)
-        self.issue = issue
-        self.http_status = 429
-
-
-class QuotaExhausted(RetryableApiError):
-    """An hourly points quota is spent (`jira-quota-*`): every call waits for its reset."""
-
-    def __init__(self, message: str, *, reason: str, retry_after: float | None) -> None:
-        super().__init__(message, status=429, retry_after=retry_after)
-        self.reason = reason
-
-
-class CaptchaRequired(CredentialsRejected):
-    """403 with `X-Authentication-Denied-Reason`: the account must solve a CAPTCHA in a browser first."""
-
-
-class ProjectInaccessible(CredentialsRejected):
-    """A project of TANDEM_JIRA_PROJECTS does not exist, or the account may not browse it (Jira says the same)."""
-
-    def __init__(self, message: str, *, status: int, project: str) -> None:
-        super().__init__(message, status=status)
-        self.project = project
-
-
-EndlessPages = EndlessPaging
-"""Jira kept handing out page tokens (a repeated `nextPageToken`, or more pages than any site has): the poll
-stops instead of looping; the next poll starts again from the cursor."""
-
-
-_NO_PROJECT_JQL = re.compile(r"The value '([^']+)' does not exist for the field 'project'")
-_NO_PROJECT_404 = re.compile(r"No project could be found with key '([^']+)'")
-
-
-def _captcha(headers: Mapping[str, str], what: str) -> CaptchaRequired | None:
-    denied = CaseInsensitiveDict(headers).get("X-Authentication-Denied-Reason")
-    if not denied:
-        return None
-    reason, _, rest = denied.partition(";")
-    login = re.search(r"login-url=(\S+)", rest)
-    where = f" at {redact(login.group(1))}" if login else ""
-    return CaptchaRequired(
-        f"Jira denied the login for {what} (403, X-Authentication-Denied-Reason: {redact(reason.strip())}): "
-        f"after failed logins Jira wants a CAPTCHA solved and refuses every API call until then; log in once in "
-        f"a browser{where} as the account in TANDEM_JIRA_EMAIL to clear it, and check that TANDEM_JIRA_API_TOKEN "
-        "is a current API token of that account",
-        status=403,
-    )
-
-
-def _inaccessible_project(status: int, detail: str, what: str) -> ProjectInaccessible | None:
-    pattern = {400: _NO_PROJECT_JQL, 404: _NO_PROJECT_404}.get(status)
-    found = pattern.search(detail) if pattern is not None else None
-    if found is None:
-        return None
-    project = found.group(1)
-    return ProjectInaccessible(
-        f"Jira has no project '{project}' for the account in TANDEM_JIRA_EMAIL ({what}: HTTP {status} {detail}): "
-        f"either it does not exist or the account lacks the 'Browse projects' permission on it; grant "
-        f"'Browse projects' on {project}, or fix TANDEM_JIRA_PROJECTS",
-        status=status,
-        project=project,
-    )
-
-
-def _classify(exc: BaseException, what: str) -> BaseException:
-    """The `connectors.http.errors` exception for what a Jira call raised: the shared classification, plus
-    what Jira means by its 429s, its CAPTCHA 403 and its "no such project" 400/404."""
-    if isinstance(exc, JIRAError):
-        if exc.status_code is None:
-            exc = HttpFailure(503, "no response from Jira")
-        else:
-            response = exc.response
-            headers: Mapping[str, str] = response.headers if response is not None else {}
-            body = response.content if response is not None else (exc.text or "")
-            status = int(exc.status_code)
-            detail = vendor_detail(body)
-            if status == 403:
-                captcha = _captcha(headers, what)
-                if captcha is not None:
-                    return captcha
-            project = _inaccessible_project(status, detail, what)
-            if project is not None:
-                return project
-            if status == 429:
-                wait = rate_limit_wait(headers, datetime.now(UTC))
-                reason = rate_limit_reason(headers)
-                if reason == PER_ISSUE_REASON:
-                    issue = issue_of(exc.url or (response.url if response is not None else None))
-                    return IssueWriteLimited(
-                        f"Jira {what}: HTTP 429 per-issue write limit on {issue or 'the issue'} ({detail})",
-                        issue=issue,
-                        retry_after=wait,
-                    )
-                if reason in QUOTA_REASONS:
-                    return QuotaExhausted(
-                        f"Jira {what}: HTTP 429 {reason}: the hourly quota is spent ({detail})",
-                        reason=reason,
-                        retry_after=wait,
-                    )
-                exc = HttpFailure(status, detail, wait)
-            else:
-                exc = HttpFailure(status, detail, parse_retry_after(CaseInsensitiveDict(headers).get("Retry-After")))
-    return classify(
-        exc,
-        what,
-        system="Jira",
-        on_unauthorized=(
-            "set TANDEM_JIRA_EMAIL and TANDEM_JIRA_API_TOKEN to an Atlassian account and one of its API tokens"
-        ),
-        on_forbidden=PERMISSIONS,
-    )
-
-
-# -- what every client of one site and account shares -------------------------------------------------------------
-
-
-@dataclass
-class Site:
-    """One Jira site and account in this process: the issues Tandem wrote lately, per-issue write pauses,
-    and the ids of issues seen (keys → ids, for `reconcileIssues`)."""
-
-    _shared: ClassVar[PerLoop[Site]] = PerLoop()
-    _lock: ClassVar[threading.Lock] = threading.Lock()
-
-    read_after_write: float = 300.0
-    written: dict[str, float] = field(default_factory=dict)
-    """issue key → monotonic time of Tandem's latest write to it."""
-    paused: dict[str, float] = field(default_factory=dict)
-    """issue key or id → monotonic time before which no write goes to it."""
-    ids: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def shared(cls, key: str, read_after_write: float) -> Site:
-        """The site of app `key` in this event loop (keyed by loop like `Budget.shared`, whose budget it
-        accompanies)."""
-        with cls._lock:
-            found = cls._shared.get(key, lambda: cls(read_after_write))
-            found.read_after_write = read_after_write
-            return found
-
-    def wrote(self, key: str) -> None:
-        self.written[key.upper()] = time.monotonic()
-
-    def recent(self) -> list[str]:
-        """Keys Tandem wrote within the read-after-write window, newest first (expired ones are forgotten)."""
-        horizon = time.monotonic() - self.read_after_write
-        for key in [k for k, at in self.written.items() if at < horizon]:
-            del self.written[key]
-        return [key for key, _ in sorted(self.written.items(), key=lambda pair: -pair[1])]
-
-    def forget(self, key: str) -> None:
-        self.written.pop(key.upper(), None)
-        self.ids.pop(key.upper(), None)
-
-    def learn(self, issues: Iterable[Mapping[str, Any]]) -> None:
-        for issue in issues:
-            key, ident = issue.get("key"), issue.get("id")
-            if isinstance(key, str) and ident is not None:
-                self.ids[key.upper()] = str(ident)
-
-    def pause(self, issue: str, seconds: float) -> None:
-        until = time.monotonic() + max(0.0, seconds)
-        self.paused[issue.upper()] = max(self.paused.get(issue.upper(), 0.0), until)
-
-    def pause_left(self, issue: str) -> float:
-        names = {issue.upper()}
-        ident = self.ids.get(issue.upper())
-        if ident is not None:
-            names.add(ident)
-        until = max((self.paused.get(name, 0.0) for name in names), default=0.0)
-        return max(0.0, until - time.monotonic())
 
 
 class JiraApi:
@@ -453,7 +132,7 @@ class JiraApi:
     # -- errors and headers ---------------------------------------------------------------------------------------
 
     def _on_error(self, exc: BaseException, what: str) -> BaseException:
-        error = _classify(exc, what)
+        error = classify_error(exc, what)
         if isinstance(error, IssueWriteLimited):
             self.issue_throttled += 1
             if error.issue:
@@ -707,21 +386,4 @@ def require_projects(settings: Settings) -> list[str]:
     return list(settings.jira_projects)
 
 
-__all__ = [
-    "PER_ISSUE_REASON",
-    "RECONCILE_MAX",
-    "WEBHOOKS",
-    "CaptchaRequired",
-    "EndlessPages",
-    "IssueWriteLimited",
-    "JiraApi",
-    "ProjectInaccessible",
-    "QuotaExhausted",
-    "Site",
-    "bucket_of",
-    "issue_of",
-    "rate_limit_reason",
-    "rate_limit_wait",
-    "require_projects",
-    "segment",
-]
+__all__ = ["RECONCILE_MAX", "WEBHOOKS", "JiraApi", "require_projects", "segment"]

@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.http.errors import CredentialsRejected, ObjectError, RequestRejected
 from connectors.http.paging import PageGuard
-from connectors.jira.api import CaptchaRequired, JiraApi, require_projects
+from connectors.jira.api import JiraApi, require_projects
+from connectors.jira.errors import CaptchaRequired
 from connectors.jira.normalise import (
     issues_jql,
     person,
@@ -58,7 +59,7 @@ Jira keeps handing out tokens, so the poll stops."""
 
 def page_guard(what: str, limit: int = MAX_PAGES) -> PageGuard:
     """Guards one paged walk: a `nextPageToken` seen before, or more than `limit` pages, ends it with
-    `EndlessPages` (a vendor bug or a caching proxy answering the same page forever would otherwise hold the
+    `EndlessPaging` (a vendor bug or a caching proxy answering the same page forever would otherwise hold the
     source's lock in a loop)."""
     return PageGuard("Jira", what, "nextPageToken", max_pages=limit)
 

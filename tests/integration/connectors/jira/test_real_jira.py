@@ -11,14 +11,10 @@ import pytest
 import requests
 
 from connectors.http.errors import RequestRejected
-from connectors.jira.api import (
-    EDIT_ISSUE,
-    SEARCH,
-    CaptchaRequired,
-    EndlessPages,
-    JiraApi,
-    ProjectInaccessible,
-)
+from connectors.http.paging import EndlessPaging
+from connectors.jira.api import JiraApi
+from connectors.jira.errors import CaptchaRequired, ProjectInaccessible
+from connectors.jira.limits import EDIT_ISSUE, SEARCH
 from connectors.jira.sink import JiraSink
 from connectors.jira.source import JiraSource
 from sandbox.jira.adf import text_to_adf
@@ -325,7 +321,7 @@ async def test_a_repeated_page_token_fails_the_poll_with_one_line_and_frees_the_
     quirks(world, repeat_page_tokens=True)
     jira = source(world, plumbing)
     started = time.monotonic()
-    with pytest.raises(EndlessPages) as endless:
+    with pytest.raises(EndlessPaging) as endless:
         await asyncio.wait_for(jira.sync(), 60)
     assert "nextPageToken" in str(endless.value) and "\n" not in str(endless.value)
     assert jira.api.requests < 300 and time.monotonic() - started < 60  # two pages of 100, not a loop

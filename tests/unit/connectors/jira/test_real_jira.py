@@ -12,22 +12,16 @@ from jira import JIRAError
 from requests import Response
 
 from connectors.http.errors import CredentialsRejected, ObjectError, RequestRejected, RetryableApiError
-from connectors.jira.api import (
-    ADD_COMMENT,
-    EDIT_ISSUE,
-    ISSUE,
-    SEARCH,
+from connectors.http.paging import EndlessPaging
+from connectors.jira.api import segment
+from connectors.jira.errors import (
     CaptchaRequired,
-    EndlessPages,
     IssueWriteLimited,
     ProjectInaccessible,
     QuotaExhausted,
-    _classify,
-    bucket_of,
-    issue_of,
-    rate_limit_wait,
-    segment,
+    classify_error,
 )
+from connectors.jira.limits import ADD_COMMENT, EDIT_ISSUE, ISSUE, SEARCH, bucket_of, issue_of, rate_limit_wait
 from connectors.jira.normalise import parse_time, status_changes
 from connectors.jira.source import page_guard
 
@@ -141,7 +135,7 @@ def test_a_per_issue_write_limit_names_the_issue_and_pauses_no_bucket() -> None:
     https://developer.atlassian.com/cloud/jira/platform/build-an-app-that-respects-rate-limits/). Its error has
     no 429 status of the endpoint's bucket, so the shared caller pauses nothing else."""
     url = "https://acme.atlassian.net/rest/api/3/issue/WEB-7"
-    error = _classify(
+    error = classify_error(
         refused(429, RATE_LIMITED, {"Retry-After": "2", "RateLimit-Reason": "jira-per-issue-on-write"}, url), "edit"
     )
     assert isinstance(error, IssueWriteLimited) and isinstance(error, RetryableApiError)
@@ -149,13 +143,15 @@ def test_a_per_issue_write_limit_names_the_issue_and_pauses_no_bucket() -> None:
 
 
 def test_a_burst_429_is_retried_after_its_wait() -> None:
-    error = _classify(refused(429, RATE_LIMITED, {"RateLimit-Reason": "jira-burst-based", "Retry-After": "5"}), "x")
+    error = classify_error(
+        refused(429, RATE_LIMITED, {"RateLimit-Reason": "jira-burst-based", "Retry-After": "5"}), "x"
+    )
     assert isinstance(error, RetryableApiError) and not isinstance(error, IssueWriteLimited)
     assert (error.status, error.retry_after) == (429, 5)
 
 
 def test_a_spent_quota_holds_every_call() -> None:
-    error = _classify(refused(429, RATE_LIMITED, {"RateLimit-Reason": "jira-quota-tenant-based"}), "x")
+    error = classify_error(refused(429, RATE_LIMITED, {"RateLimit-Reason": "jira-quota-tenant-based"}), "x")
     assert isinstance(error, QuotaExhausted) and error.reason == "jira-quota-tenant-based"
 
 
@@ -167,7 +163,7 @@ def test_a_captcha_403_is_its_own_one_line_message() -> None:
     (https://developer.atlassian.com/server/jira/platform/jira-rest-api-example-basic-authentication-6291732/):
     log in in a browser to clear it, and check the token; not a permission to grant."""
     headers = {"X-Authentication-Denied-Reason": "CAPTCHA_CHALLENGE; login-url=https://acme.atlassian.net/login.jsp"}
-    error = _classify(refused(403, {"errorMessages": ["CAPTCHA_CHALLENGE"]}, headers), "search issues")
+    error = classify_error(refused(403, {"errorMessages": ["CAPTCHA_CHALLENGE"]}, headers), "search issues")
     assert isinstance(error, CaptchaRequired) and isinstance(error, CredentialsRejected)
     message = str(error)
     assert "\n" not in message and "browser" in message and "https://acme.atlassian.net/login.jsp" in message
@@ -175,7 +171,7 @@ def test_a_captcha_403_is_its_own_one_line_message() -> None:
 
 
 def test_an_ordinary_403_still_names_the_permissions() -> None:
-    error = _classify(refused(403, {"errorMessages": ["You do not have permission."]}), "search issues")
+    error = classify_error(refused(403, {"errorMessages": ["You do not have permission."]}), "search issues")
     assert isinstance(error, CredentialsRejected) and not isinstance(error, CaptchaRequired)
     assert "Browse projects" in str(error)
 
@@ -190,13 +186,13 @@ def test_an_ordinary_403_still_names_the_permissions() -> None:
 def test_a_project_jira_will_not_show_is_named_with_the_permission(status: int, text: str) -> None:
     """Jira answers alike for a project that does not exist and one the account may not browse
     (https://confluence.atlassian.com/jirakb/jql-error-the-value-does-not-exist-for-the-field-project-779160785.html)."""
-    error = _classify(refused(status, {"errorMessages": [text], "errors": {}}), "search issues")
+    error = classify_error(refused(status, {"errorMessages": [text], "errors": {}}), "search issues")
     assert isinstance(error, ProjectInaccessible) and error.project == "APP" and error.status == status
     assert "'Browse projects' on APP" in str(error) and "TANDEM_JIRA_PROJECTS" in str(error)
 
 
 def test_other_400s_stay_request_errors() -> None:
-    error = _classify(refused(400, {"errorMessages": ["Error in the JQL Query: 'x'"], "errors": {}}), "search")
+    error = classify_error(refused(400, {"errorMessages": ["Error in the JQL Query: 'x'"], "errors": {}}), "search")
     assert isinstance(error, RequestRejected) and not isinstance(error, ProjectInaccessible)
 
 
@@ -207,7 +203,7 @@ def test_a_page_token_seen_before_ends_the_walk() -> None:
     pages = page_guard("search poll")
     pages.admit("a")
     pages.admit("b")
-    with pytest.raises(EndlessPages, match="nextPageToken already followed"):
+    with pytest.raises(EndlessPaging, match="nextPageToken already followed"):
         pages.admit("a")
 
 
@@ -215,7 +211,7 @@ def test_more_pages_than_the_cap_end_the_walk() -> None:
     pages = page_guard("search poll", limit=3)
     pages.admit("a")
     pages.admit("b")
-    with pytest.raises(EndlessPages, match="more pages after 3"):
+    with pytest.raises(EndlessPaging, match="more pages after 3"):
         pages.admit("c")
 
 
