@@ -58,6 +58,11 @@ class KillingWorker:
         self._task = asyncio.create_task(self._loop())
 
     async def stop(self) -> None:
+        """Once the scenario is played: the kills not made yet are made now, while the pipeline settles (a
+        quick replay must not end the test with fewer than `KILLS`), then the worker is left to finish."""
+        if self._task is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._task), 600)
         self._stopping = True
         if self._task is not None:
             await self._task
