@@ -110,7 +110,7 @@ def api(user: NewUser, path: str, token: str) -> dict:
         return json.loads(response.read())
 
 
-def until_goals(user: NewUser, token: str, within: float = 120) -> dict:
+def until_goals(user: NewUser, token: str, within: float = 240) -> dict:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         try:
