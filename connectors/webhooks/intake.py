@@ -225,8 +225,11 @@ def parse_json(body: bytes) -> Any:
     than `MAX_DEPTH`. The decoder's own recursion bound stops a deeper text while it is parsed; `MAX_DEPTH`
     is checked on the result, before anything reads it."""
     too_deep = f"JSON nested deeper than {MAX_DEPTH} levels"
+    # Strict UTF-8 first (RFC 8259 §8.1): `json.loads` on bytes would guess UTF-16/32 and let UTF-8-encoded
+    # surrogates (`\xed\xa0\x80`) through with "surrogatepass".
+    text = body.decode("utf-8")
     try:
-        value = json.loads(body, parse_constant=_no_constants)
+        value = json.loads(text, parse_constant=_no_constants)
     except RecursionError:
         raise TooDeep(too_deep) from None
     if depth(value) > MAX_DEPTH:

@@ -35,6 +35,14 @@ def test_nan_and_infinity_are_not_json() -> None:
             parse_json(text)
 
 
+def test_a_body_that_is_not_strict_utf8_is_not_json() -> None:
+    """JSON between systems is UTF-8 (RFC 8259 §8.1); Python's `json.loads` on bytes would accept a
+    UTF-8-encoded surrogate (found by the fuzz test: a signed Jira body with `\xed\xa0\x80` got a 200)."""
+    for body in (b'{"a": "x\xed\xa0\x80y"}', b'{"a": "\xff"}', '{"a": 1}'.encode("utf-16")):
+        with pytest.raises(ValueError):
+            parse_json(body)
+
+
 def test_the_replay_window_holds_both_ways() -> None:
     assert replay_refusal(intake(), NOW_MS - 299_000) is None
     assert replay_refusal(intake(), NOW_MS + 299_000) is None
