@@ -7,8 +7,10 @@ load of the machine beside it: the machine is shared, so absolute times drift.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
+import json
 import math
 import os
 import platform
@@ -18,7 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -216,6 +218,16 @@ class BenchWorker:
 
     def log_tail(self, lines: int = 40) -> str:
         return self.process.log_tail(lines) if self.process is not None else ""
+
+
+def standalone(run: Callable[[str, bool], dict[str, Any]], doc: str | None) -> None:
+    """One benchmark module run on its own (`python -m benchmarks.<name> [--quick]`): a broker of its own,
+    the figures printed as JSON."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    with broker() as bootstrap:
+        print(json.dumps(run(bootstrap, args.quick), indent=2))
 
 
 def _profiled(process: Any, output: Path) -> Any:

@@ -17,7 +17,6 @@ episode. The worker polls every 10 minutes: a change reaches the rules through i
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import tempfile
@@ -30,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from benchmarks.common import BenchWorker, broker, percentile
+from benchmarks.common import BenchWorker, percentile, standalone
 
 SECRET = "bench-webhook-secret"
 LAUNCH = (datetime.now(UTC) + timedelta(days=120)).date()
@@ -281,11 +280,7 @@ def run(bootstrap: str, quick: bool, say: Any = print) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    with broker() as bootstrap:
-        print(json.dumps(run(bootstrap, args.quick), indent=2))
+    standalone(run, __doc__)
 
 
 if __name__ == "__main__":

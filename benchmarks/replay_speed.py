@@ -14,9 +14,7 @@ The time runs from the start of the replay (broker given; sandboxes, worker and 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import random
 import time
 from datetime import UTC, datetime, timedelta
@@ -24,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from benchmarks.common import ROOT, broker
+from benchmarks.common import ROOT, standalone
 
 START = datetime(2027, 1, 4, 9, tzinfo=UTC)
 CAMPAIGNS = 10
@@ -183,11 +181,7 @@ def run(bootstrap: str, quick: bool, say: Any = print) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    with broker() as bootstrap:
-        print(json.dumps(run(bootstrap, args.quick), indent=2))
+    standalone(run, __doc__)
 
 
 if __name__ == "__main__":

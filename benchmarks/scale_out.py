@@ -7,15 +7,13 @@ that also runs the broker and the benchmark the honest figure is lower).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import broker, per_second, ratio
+from benchmarks.common import per_second, ratio, standalone
 from benchmarks.session import Session
 
 WARM_UP = 30
@@ -73,11 +71,7 @@ def run(bootstrap: str, quick: bool, say: Any = print) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    with broker() as bootstrap:
-        print(json.dumps(run(bootstrap, args.quick), indent=2))
+    standalone(run, __doc__)
 
 
 if __name__ == "__main__":
