@@ -11,9 +11,10 @@ from typing import Any
 
 from benchmarks.common import BenchWorker, last_write_ms, topic_names, wait_quiet, writer
 from benchmarks.workload import START, Workload
+from streams.records import TICK_TOPICS
 
-INPUT_TOPICS = ("campaigns", "workitems", "item-events", "goal-events", "ticks", "signals", "owner-goals")
-OUTPUT_EXCLUDED = ("health", "campaigns", "workitems", "ticks")
+INPUT_TOPICS = ("campaigns", "workitems", "item-events", "goal-events", *TICK_TOPICS, "signals", "owner-goals")
+OUTPUT_EXCLUDED = ("health", "campaigns", "workitems", *TICK_TOPICS)
 
 
 @dataclass
@@ -123,12 +124,13 @@ class Session:
         async with writer(self.bootstrap) as out:
             await out.send_all(
                 (
-                    self.w.topic("ticks"),
+                    self.w.topic(name),
                     str(p),
                     Tick(now=START, partition=p, hubspot_synced=True, jira_synced=True).dumps(),
                     p,
                 )
                 for p in range(self.partitions)
+                for name in TICK_TOPICS
             )
         self.ticked = True
 

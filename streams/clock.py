@@ -1,4 +1,5 @@
-"""The clock of live mode: ticks on `tandem.ticks`, one per partition (docs/rules.md).
+"""The clock of live mode: ticks on the clock topics (`ticks`, `delivery-ticks`, `digest-ticks`), one per
+partition (docs/rules.md).
 
 The leader reads the clock here (the wall clock, or `tandem demo`'s scenario clock) and sends a tick every
 `TANDEM_TICK_SECONDS`, and at once whenever a source finishes its first full sync (so rules may start
@@ -54,7 +55,8 @@ async def live_clock() -> None:
     if not tick_due(_ticker.last, now, flags, _ticker.last_flags):
         return
     for tick in ticks_for(now, settings.partitions, hubspot_synced=flags[0], jira_synced=flags[1]):
-        await topics.ticks.send(key=str(tick.partition), partition=tick.partition, value=tick)
+        for topic in topics.CLOCK:
+            await topic.send(key=str(tick.partition), partition=tick.partition, value=tick)
     _ticker.last, _ticker.last_flags = now, flags
     log.info(
         "tick %s to %d partitions (hubspot synced: %s, jira synced: %s)", now.isoformat(), settings.partitions, *flags

@@ -121,7 +121,7 @@ async def take_tick(event: Any, clock: PartitionClock) -> None:
 async def take(event: Any) -> None:
     partition = event.message.partition
     clock = digest_clock.get(str(partition)) or PartitionClock(partition=partition)
-    if event.message.topic == topics.ticks.get_topic_name():
+    if event.message.topic == topics.digest_ticks.get_topic_name():
         await take_tick(event, clock)
     else:
         await take_owner_goal(event, clock)

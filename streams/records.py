@@ -142,6 +142,15 @@ class LinkEvent(TandemRecord):
     required_text = ("campaign", "work_item", "action", "kind", "source")
 
 
+TICK_TOPICS = ("ticks", "delivery-ticks", "digest-ticks")
+"""The clock's topics, one per agent that reads it (goals, delivery, digest); every tick goes to each.
+
+Faust acks a record that several agents read only once all of them have taken it, and on a stop or a
+rebalance it drops the events still queued for the agents that had not: a tick shared by three agents was
+left half-acked, and the worker waited for it (`wait_empty`) until it was killed. Read by one agent each, a
+tick is either taken (and acked) or not tracked at all."""
+
+
 class Tick(TandemRecord):
     """The clock (key: partition): rules read *now* from here, never from the wall clock.
 

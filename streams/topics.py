@@ -74,7 +74,13 @@ goal_events = declare("goal-events", GoalMessage)
 owner_goals = declare("owner-goals", OwnerGoal)
 """Key: an owner's identity. The goals each person owns, for their weekly digest."""
 ticks = declare("ticks", Tick)
-"""Key: partition. The clock."""
+"""Key: partition. The clock, for the goal agent."""
+delivery_ticks = declare("delivery-ticks", Tick)
+"""Key: partition. The clock, for the delivery agent (quiet hours)."""
+digest_ticks = declare("digest-ticks", Tick)
+"""Key: partition. The clock, for the digest agent (digests due)."""
+CLOCK = (ticks, delivery_ticks, digest_ticks)
+"""Every tick goes to each: one topic per agent that reads the clock (`streams.records.TICK_TOPICS` says why)."""
 dlq = declare("dlq", DeadLetter)
 """Key: the original key. What could not be processed, with its error and origin."""
 goal_history = declare("goal-history", HistoryPoint, compacting=True, retention=KEPT)
@@ -94,6 +100,8 @@ ALL = (
     notifications,
     sync,
     ticks,
+    delivery_ticks,
+    digest_ticks,
     dlq,
     goals,
     item_events,
@@ -110,7 +118,7 @@ goal_inputs = raw_channel(campaigns, goal_events, ticks)
 """What the goal agent reads, keyed by campaign id (ticks: by partition)."""
 signals_in = raw_channel(signals)
 """What the notifier reads."""
-delivery_inputs = raw_channel(notifications, ticks)
+delivery_inputs = raw_channel(notifications, delivery_ticks)
 """What the delivery agent reads: notifications, and ticks to release what waited for quiet hours."""
-digest_inputs = raw_channel(owner_goals, ticks)
+digest_inputs = raw_channel(owner_goals, digest_ticks)
 """What the digest agent reads: each owner's goals, and ticks to know when a digest is due."""

@@ -291,7 +291,7 @@ async def _all(jobs: Any) -> None:
 
 async def take(event: Any) -> None:
     handler: Callable[[Any], Awaitable[None]] = (
-        take_tick if event.message.topic == topics.ticks.get_topic_name() else take_notification
+        take_tick if event.message.topic == topics.delivery_ticks.get_topic_name() else take_notification
     )
     await handler(event)
 

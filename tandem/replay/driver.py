@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from sandbox.runner import RunningSandboxes, SandboxConformanceError, start_sandboxes, validation_requested
 from sandbox.scenario import Scenario, Step, step_groups
-from streams.records import GoalMessage, GoalSummary, SignalRecord, Tick, decode
+from streams.records import TICK_TOPICS, GoalMessage, GoalSummary, SignalRecord, Tick, decode
 from tandem.kafka_io import RecordWriter, read_all
 from tandem.local import broker_for_run
 from tandem.receivers import Receivers
@@ -45,7 +45,7 @@ INPUT_TOPICS = (
     "workitems",
     "item-events",
     "goal-events",
-    "ticks",
+    *TICK_TOPICS,
     "sync",
     "signals",
     "notifications",
@@ -340,7 +340,8 @@ class Pipeline:
                     tick = Tick(
                         now=at, partition=partition, hubspot_synced=self.hubspot.synced, jira_synced=self.jira.synced
                     )
-                    items.append((self.settings.topic("ticks"), str(partition), tick, partition))
+                    for name in TICK_TOPICS:
+                        items.append((self.settings.topic(name), str(partition), tick, partition))
             if day[-1] > clock.now():
                 clock.set(day[-1])
             await self.writer.send_all(items)

@@ -4,8 +4,8 @@ has in flight and commits before it exits, so no delivery unit is left `sending`
 from __future__ import annotations
 
 import asyncio
-import os
 import random
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,11 +19,6 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.chaos,
     pytest.mark.timeout(900),
-    pytest.mark.skipif(
-        os.environ.get("TANDEM_CHAOS_SIGTERM") != "1",
-        reason="open finding: on SIGTERM Faust's consumer waits (wait_empty) for a `ticks` record that is never "
-        "acked (ticks are read by three agents), so the worker is SIGKILLed after 60 s; set TANDEM_CHAOS_SIGTERM=1",
-    ),
 ]
 
 STOPS = 4
@@ -36,6 +31,8 @@ class Sigterms:
 
     seed: int
     after_stop: list[Counter[str]] = field(default_factory=list)
+    exits: list[tuple[int | None, float]] = field(default_factory=list)
+    """Each stop's exit code (-9: it did not exit on SIGTERM and was killed) and how long it took."""
     _task: asyncio.Task[None] | None = None
     _running: Running | None = None
     _stopping: bool = False
@@ -56,7 +53,10 @@ class Sigterms:
             if self._stopping:
                 return
             await asyncio.sleep(rng.uniform(0.0, 0.05))
-            await asyncio.to_thread(running.worker.stop)  # SIGTERM, and wait until it exited
+            began = time.monotonic()
+            await asyncio.to_thread(running.worker.stop)  # SIGTERM, and wait until it exited (SIGKILL after 60 s)
+            assert running.worker.process is not None
+            self.exits.append((running.worker.process.returncode, time.monotonic() - began))
             self.after_stop.append(await delivery_states(running.settings.bootstrap_servers, running))
             await Workers(running).start(running.worker)
 
@@ -73,6 +73,8 @@ async def test_sigterm_during_a_busy_replay_leaves_no_delivery_sending(
     chaos = Sigterms(seed)
     report = await run_replay(kafka_bootstrap, Recorder(chaos))
     print(f"SIGTERMs: {len(chaos.after_stop)}; delivery units by state after each: {chaos.after_stop}")
+    print(f"exit code and seconds to exit after each: {chaos.exits}")
     assert len(chaos.after_stop) >= 2
+    assert all(code == 0 for code, _ in chaos.exits), chaos.exits  # each exited by itself, none was killed
     assert all(states.get("sending", 0) == 0 for states in chaos.after_stop)
     assert differences(report, undisturbed) == {}, f"seed {seed}"

@@ -26,7 +26,7 @@ async def tick_every_partition(worker: Worker, now: datetime) -> None:
         for partition in range(worker.partitions):
             tick = Tick(now=now, partition=partition, hubspot_synced=True, jira_synced=True)
             await producer.send_and_wait(
-                worker.topic("ticks"), key=str(partition).encode(), value=tick.dumps(), partition=partition
+                worker.topic("digest-ticks"), key=str(partition).encode(), value=tick.dumps(), partition=partition
             )
     finally:
         await producer.stop()

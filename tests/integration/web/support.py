@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from sandbox.validation import ResponseValidator
-from streams.records import CampaignSnapshot, Person, Tick, WorkItemSnapshot
+from streams.records import TICK_TOPICS, CampaignSnapshot, Person, Tick, WorkItemSnapshot
 from tandem.kafka_io import RecordWriter
 from tests.worker_process import Worker, produce
 
@@ -84,8 +84,9 @@ async def tick(worker: Worker, now: datetime) -> None:
     try:
         await writer.send_all(
             [
-                (worker.topic("ticks"), str(p), Tick(now=now, partition=p, hubspot_synced=True, jira_synced=True), p)
+                (worker.topic(name), str(p), Tick(now=now, partition=p, hubspot_synced=True, jira_synced=True), p)
                 for p in range(worker.partitions)
+                for name in TICK_TOPICS
             ]
         )
     finally:

@@ -33,3 +33,25 @@ def test_every_topic_an_agent_reads_is_created_before_the_consumer_subscribes() 
         importlib.import_module(module)
     names = {name for name, _ in app.agent_topics(topics.settings.partitions)}
     assert topics.settings.topic("jira-events") in names
+
+
+def test_no_topic_is_read_by_two_agents() -> None:
+    """Faust acks a record several agents read only when every one has taken it, and a stop or a rebalance
+    drops what is still queued for the others: the shared `ticks` record was left half-acked, and the worker
+    waited for it (`wait_empty`) on SIGTERM until it was killed. So each clock reader has its own topic."""
+    import importlib
+    from collections import Counter
+
+    from streams.app import AUTODISCOVER, app
+
+    for module in AUTODISCOVER:
+        importlib.import_module(module)
+    readers = Counter(name for name, _ in app.agent_topics(topics.settings.partitions))
+    assert [name for name, count in readers.items() if count > 1] == []
+    assert {topic.get_topic_name() for topic in topics.CLOCK} <= set(readers)
+
+
+def test_the_replayer_ticks_every_clock_topic() -> None:
+    from streams.records import TICK_TOPICS
+
+    assert {topics.settings.topic(name) for name in TICK_TOPICS} == {t.get_topic_name() for t in topics.CLOCK}
