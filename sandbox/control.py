@@ -8,11 +8,13 @@
 | `GET /_sandbox/faults`, `PUT /_sandbox/faults/{system}` | read / switch on faults (a `FaultConfig` as JSON) |
 | `DELETE /_sandbox/faults[/{system}]` | switch faults off |
 | `GET /_sandbox/writes?since=N` | the write log from index N, as a JSON list |
-| `GET /_sandbox/health` | `{"status": "ok", ...}` |
+| `GET /_sandbox/health` | `{"status": "ok", ...}`; per system: `over_limit`, `delayed`, `faults_served` (**) |
 | `GET/PUT /_sandbox/hubspot/limits` | HubSpot's account terms: tier, daily limit, used today, time zone (*) |
 | `GET/PUT /_sandbox/hubspot/paging` | HubSpot's campaign cursors: `{"cursors": "offset"}` or `"keyset"` (*) |
 
 (*) served by the HubSpot app itself (`sandbox/hubspot/app.py`), beside this control plane.
+(**) requests its rate limits refused (a client that keeps to them sees none), requests held for the
+configured latency, and the faults it answered by status.
 
 Vendor authentication does not apply here; vendor paths never start with `/_sandbox/`. Problems are 400s
 with `{"error": message}` (a bad scenario's message names its file, line and problem).
@@ -145,6 +147,16 @@ def add_control_routes(app: web.Application, world: SandboxWorld) -> None:
                 "now": _iso(world.clock.now()),
                 "scenario": world.scenario.name if world.scenario else None,
                 "writes": len(world.writes),
+                "over_limit": {name: world.over_limit.get(name, 0) for name in sorted(world.systems())},
+                "delayed": {name: world.faults.delayed.get(name, 0) for name in sorted(world.systems())},
+                "faults_served": {
+                    name: {
+                        str(status): n
+                        for (system, status), n in sorted(world.faults.injected.items())
+                        if system == name
+                    }
+                    for name in sorted(world.systems())
+                },
             }
         )
 

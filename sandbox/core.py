@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import threading
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -94,6 +95,9 @@ class SandboxWorld:
         self.scenario: Scenario | None = None
         self.internal_errors: list[str] = []
         """Handler crashes (sandbox bugs), answered 500; tests assert this stays empty."""
+        self.over_limit: Counter[str] = Counter()
+        """Requests each system's rate limits refused (429 from the limit itself, not an injected storm): a
+        client that keeps to the vendor's limits never gets one."""
         self._systems: dict[str, SystemHooks] = {}
         self._limiters: dict[str, list[Resettable]] = {}
         self._lock = threading.Lock()
@@ -118,6 +122,8 @@ class SandboxWorld:
         for group in groups:
             for limiter in group:
                 limiter.reset()
+        for name in list(self.over_limit) if system is None else [system]:
+            self.over_limit.pop(name, None)
 
     def load_scenario(self, scenario: Scenario) -> None:
         """Start over from `scenario`: clock at its start, stores seeded, history, faults and limits cleared."""
@@ -188,6 +194,8 @@ def vendor_middlewares(
             response = authenticate(request)
         if response is None:
             response = rate_limit(request)
+            if response is not None and response.status == 429:
+                world.over_limit[system] += 1
         if response is None:
             try:
                 response = await handler(request)

@@ -184,6 +184,8 @@ class Faults:
         self._error_bodies: dict[str, ErrorBody] = {}
         self.injected: Counter[tuple[str, int]] = Counter()
         """How many faults were answered, by (system, status)."""
+        self.delayed: Counter[str] = Counter()
+        """How many requests were held for the configured latency, by system."""
 
     def register_error_body(self, system: str, build: ErrorBody) -> None:
         """How `system` words its errors; without one, a plain JSON message is sent."""
@@ -222,6 +224,8 @@ class Faults:
         config, (jitter, error_roll, status_roll, storm_roll) = drawn
         delay_ms = config.latency_ms + jitter * config.latency_jitter_ms
         if delay_ms > 0:
+            with self._lock:
+                self.delayed[system] += 1
             await asyncio.sleep(delay_ms / 1000)
         for rule, status in config.refuse.items():
             method, _, pattern = rule.partition(" ")

@@ -1,8 +1,9 @@
 """The dead-letter path: a record an agent cannot process goes to `tandem.dlq` with its error and origin,
 and the broker has acknowledged it before the agent moves on (and so before the offset is committed).
 
-Retriable failures are tried again with exponential backoff first; anything else is dead-lettered at
-once. Nothing escapes: the stream goes on with the next record. The error and the value are redacted
+Retriable failures are tried again with exponential backoff first (a vendor that is down, for as long as
+`TANDEM_OUTAGE_PATIENCE_SECONDS`: `connectors.http.outage`); anything else is dead-lettered at once.
+Nothing escapes: the stream goes on with the next record. The error and the value are redacted
 (`connectors.http.redact`): an exception's text may quote a request with its credentials.
 """
 
@@ -14,10 +15,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception_type
 
+from connectors.http.outage import give_up, pause
 from connectors.http.redact import redact
 from streams import topics
+from streams.app import settings
 from streams.errors import RetriableError
 from streams.records import DeadLetter
 
@@ -77,8 +80,8 @@ async def process(event: Any, agent: str, handle: Callable[[Any], Awaitable[None
     try:
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type(RetriableError),
-            stop=stop_after_attempt(RETRY_ATTEMPTS),
-            wait=wait_exponential_jitter(multiplier=0.2, max=10.0),
+            stop=give_up(RETRY_ATTEMPTS, settings.outage_patience_seconds, agent),
+            wait=pause(multiplier=0.2, short_max=10.0),
             reraise=True,
         ):
             with attempt:

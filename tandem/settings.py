@@ -294,6 +294,11 @@ class Settings(BaseSettings):
     http_max_backoff_seconds: float = Field(default=60.0, gt=0, le=3600)
     """Longest pause between two attempts (also the cap on a server's `Retry-After`)."""
 
+    outage_patience_seconds: float = Field(default=6 * 3600.0, ge=0, le=7 * 86400)
+    """How long a write-back or a Jira comment / HubSpot task waits out a vendor that stays down (5xx, timeouts,
+    refused connections, 429s) before it is given up and dead-lettered; the records behind it in its partition
+    wait with it, in order."""
+
     hubspot_owners_refresh_seconds: float = Field(default=3600.0, gt=0, le=7 * 86400)
     """How long resolved HubSpot owners (name, email) are cached before the list is read again."""
 

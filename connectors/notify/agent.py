@@ -27,9 +27,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception_type
 
 from connectors.http.errors import WriteUnsure
+from connectors.http.outage import give_up, pause
 from connectors.http.redact import redact
 from connectors.notify.addresses import AddressError, plain_address, shown
 from connectors.notify.email import ChannelError, EmailChannel, build_message
@@ -220,8 +221,8 @@ async def deliver(n: Notification, unit: str, at: datetime, message: Any) -> Non
     try:
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type(ChannelError),
-            stop=stop_after_attempt(ATTEMPTS),
-            wait=wait_exponential_jitter(multiplier=0.5, max=8.0),
+            stop=give_up(ATTEMPTS, settings.outage_patience_seconds, f"delivery {key}"),
+            wait=pause(multiplier=0.5, short_max=8.0),
             reraise=True,
         ):
             with attempt:

@@ -39,8 +39,8 @@ def _hubspot(settings: Settings) -> HubSpotSink:
 async def comment_on_jira(settings: Settings, issue: str, n: Notification, rendered: Rendered) -> None:
     try:
         await _jira(settings).comment(issue, f"{rendered.subject}\n\n{rendered.text}", n.key)
-    except Exception as exc:  # noqa: BLE001 - the sinks' own errors, after their retries: retry the delivery
-        raise ChannelError(f"Jira comment on {issue}: {type(exc).__name__}: {exc}") from None
+    except Exception as exc:
+        raise ChannelError(f"Jira comment on {issue}: {type(exc).__name__}: {exc}") from exc
 
 
 async def task_in_hubspot(settings: Settings, n: Notification, rendered: Rendered) -> None:
@@ -51,5 +51,5 @@ async def task_in_hubspot(settings: Settings, n: Notification, rendered: Rendere
         await _hubspot(settings).create_task(owner.id, rendered.subject, rendered.text, n.at + timedelta(days=1))
     except WriteUnsure:
         raise  # no answer, and the task may exist: not sent again (the delivery marks it `unknown`)
-    except Exception as exc:  # noqa: BLE001 - as above
-        raise ChannelError(f"HubSpot task for {n.campaign}: {type(exc).__name__}: {exc}") from None
+    except Exception as exc:
+        raise ChannelError(f"HubSpot task for {n.campaign}: {type(exc).__name__}: {exc}") from exc
