@@ -81,7 +81,16 @@ class TandemApp(faust.App):
         for name, partitions in self.changelog_topics(tandem.partitions):
             wanted.setdefault(name, partitions)
             configs.setdefault(name, {"cleanup.policy": "compact"})
+        if not self.conf.topic_disable_leader:
+            wanted.setdefault(self.leader_topic_name(), 1)
         await ensure_topics(tandem.bootstrap_servers, wanted, tandem.replication_factor, configs)
+
+    def leader_topic_name(self) -> str:
+        """The topic whose one partition makes its holder the leader (Faust's `LeaderAssignor`). Made here, before
+        the consumer joins: Faust creates it while it starts, and a consumer that subscribed before the broker's
+        metadata showed it ("Ignoring missing topic") was assigned no leader partition, so no worker ran the
+        leader timers — no polls, no ticks — until a metadata refresh minutes later (a fresh demo showed no goal)."""
+        return f"{self.conf.id}-__assignor-__leader"
 
     def changelog_topics(self, partitions: int) -> list[tuple[str, int]]:
         """Every table's changelog topic. Made here, before the consumer joins: otherwise Faust creates them

@@ -14,14 +14,6 @@ os.environ.setdefault("TANDEM_DATA_DIR", os.path.join(os.environ.get("TMPDIR", "
 pytest_plugins = ["tests.kafka_fixtures", "tests.sandbox_fixtures"]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `pytest -n` (scripts/test), the chaos tests run one after another in one process: they share the
-    undisturbed run, and each must be the only disturbance of its workers."""
-    for item in items:
-        if item.get_closest_marker("chaos"):
-            item.add_marker(pytest.mark.xdist_group("chaos"))
-
-
 @pytest.fixture(autouse=True)
 def secrets_registered_by_a_test_stay_with_it() -> Iterator[None]:
     """Redaction keeps one registry per process (a worker registers its settings once); a test that registers a

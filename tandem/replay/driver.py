@@ -316,17 +316,17 @@ class Pipeline:
         await self.writer.send(self.settings.topic("goal-events"), message.campaign, message)
 
     async def settle(self) -> None:
-        """Let the sources see the step, and any write-back the pipeline made in reaction, until a round
-        of polls brings nothing new and the pipeline wrote nothing more to the sandboxes."""
+        """Let the sources see the step, and any write-back the pipeline made in reaction, until the
+        pipeline has processed a round of polls without writing to the sandboxes: then they are as the
+        sources last read them (each sync reads every page), and another round would bring nothing new."""
         writes = self.sandboxes.world.writes
         for _ in range(SETTLE_ROUNDS):
             written = len(writes.entries())
-            produced = 0
             for source in (self.hubspot, self.jira):
-                produced += (await source.sync()).produced
-                produced += (await source.reconcile()).produced
+                await source.sync()
+                await source.reconcile()
             await self.watch.wait_quiet(self.quiet_within)
-            if produced == 0 and len(writes.entries()) == written:
+            if len(writes.entries()) == written:
                 return
 
     async def tick(self, times: list[datetime]) -> None:

@@ -35,7 +35,7 @@ from tests.integration.connectors.sync.test_background_sync import (
 from tests.sandbox_fixtures import Sandboxes
 from tests.worker_process import Worker, read_to_marker, read_topic
 
-pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.xdist_group("chaos"), pytest.mark.timeout(1800)]
 
 CAMPAIGNS = 3
 PHASE_SECONDS = 15.0

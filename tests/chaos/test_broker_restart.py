@@ -23,6 +23,7 @@ from tests.chaos.support import Recorder, differences, run_replay, seed_from_env
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.chaos,
+    pytest.mark.xdist_group("chaos"),
     pytest.mark.timeout(900),
 ]
 

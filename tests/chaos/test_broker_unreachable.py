@@ -14,7 +14,7 @@ from tandem.settings import load_settings
 from tandem.worker_process import free_port
 from tests.worker_process import Worker
 
-pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.xdist_group("chaos"), pytest.mark.timeout(600)]
 
 
 async def test_a_worker_without_a_broker_says_so_once_retries_and_reports_not_ready_with_the_reason(

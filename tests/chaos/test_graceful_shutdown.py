@@ -18,6 +18,7 @@ from tests.chaos.support import Recorder, Workers, delivery_states, differences,
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.chaos,
+    pytest.mark.xdist_group("chaos"),
     pytest.mark.timeout(900),
 ]
 

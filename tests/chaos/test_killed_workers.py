@@ -24,7 +24,7 @@ from tests.chaos.support import (
     wait_until,
 )
 
-pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.timeout(1200)]
+pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.xdist_group("chaos"), pytest.mark.timeout(1200)]
 
 KILLS = 20
 TASKS = "/crm/v3/objects/tasks"

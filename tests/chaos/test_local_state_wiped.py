@@ -13,7 +13,7 @@ import pytest
 from tests.integration.streams.test_worker_on_kafka import campaign_snapshot, work_item_snapshot
 from tests.worker_process import Worker, produce
 
-pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.xdist_group("chaos"), pytest.mark.timeout(600)]
 
 CAMPAIGNS = [f"{n:08d}-0000-4000-8000-000000000000" for n in range(1, 9)]
 ITEMS = [f"WEB-{n}" for n in range(1, 25)]

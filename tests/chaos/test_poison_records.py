@@ -21,7 +21,7 @@ from tests.integration.streams.test_worker_on_kafka import CAMPAIGN, campaign_sn
 from tests.sandbox_fixtures import Sandboxes
 from tests.worker_process import Worker, produce, read_to_marker
 
-pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.xdist_group("chaos"), pytest.mark.timeout(600)]
 
 TANDEM = str(Path(sys.executable).with_name("tandem"))
 POISON = b"{this is not json"

@@ -13,7 +13,7 @@ import pytest
 from tandem.replay.driver import Running
 from tests.chaos.support import Recorder, Workers, delivery_states, differences, run_replay, seed_from_env
 
-pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.xdist_group("chaos"), pytest.mark.timeout(900)]
 
 
 @dataclass

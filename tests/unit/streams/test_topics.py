@@ -55,3 +55,11 @@ def test_the_replayer_ticks_every_clock_topic() -> None:
     from streams.records import TICK_TOPICS
 
     assert {topics.settings.topic(name) for name in TICK_TOPICS} == {t.get_topic_name() for t in topics.CLOCK}
+
+
+def test_the_leader_topic_the_worker_makes_up_front_is_the_one_faust_elects_its_leader_by() -> None:
+    """Faust made it while starting; a consumer that subscribed before the broker's metadata showed it got no
+    leader partition, so no worker polled or ticked until a metadata refresh (a fresh demo showed no goal)."""
+    from streams.app import app
+
+    assert app.leader_topic_name() == app._leader_assignor._leader_topic_name
