@@ -15,10 +15,12 @@ from typing import Any
 import faust
 from aiohttp import web
 
+from tandem import log_repeats
 from tandem.private import private_dir
 from tandem.settings import Settings, SettingsError, get_settings
 
 log = logging.getLogger(__name__)
+log_repeats.install()
 
 AUTODISCOVER = [
     "streams.items",
