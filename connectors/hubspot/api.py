@@ -13,17 +13,19 @@ notes): they go on while only HubSpot's daily reserve is left, when polling wait
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import hubspot
 import requests
+from aiolimiter import AsyncLimiter
 from hubspot.crm.objects.notes import AssociationSpec
 from hubspot.crm.objects.notes import PublicAssociationsForObject as NoteAssociation
 from hubspot.crm.objects.notes import PublicObjectId as NoteTarget
 from hubspot.crm.objects.notes import SimplePublicObjectInputForCreate as NoteInput
+from hubspot.crm.objects.tasks import Filter, FilterGroup, PublicObjectSearchRequest
 from hubspot.crm.objects.tasks import SimplePublicObjectInputForCreate as TaskInput
 from hubspot.utils.requests.http_request_builder import Request as HubSpotRequest
 from requests.adapters import HTTPAdapter
@@ -44,6 +46,8 @@ from connectors.hubspot.limits import (
 from tandem.settings import Settings
 
 CAMPAIGNS = "/marketing/v3/campaigns"
+SEARCH_PER_SECOND = 3
+"""Below HubSpot's four search requests a second per token (its CRM search guide, "Limitations")."""
 SCOPES_READ = "marketing.campaigns.read, crm.objects.owners.read"
 SCOPES_WRITE = "marketing.campaigns.write, crm.objects.contacts.write (tasks and notes)"
 
@@ -117,12 +121,21 @@ class HubSpotApi:
             threads=settings.connector_threads,
             budget=budget,
         )
+        self._search_limiter: AsyncLimiter | None = None
         self.limits = HubSpotLimits.of(
             budget,
             per_10s=settings.hubspot_requests_per_10s,
             reserve=settings.hubspot_daily_reserve,
             zone=ZoneInfo(settings.hubspot_timezone or "UTC"),
         )
+
+    @property
+    def search_limiter(self) -> AsyncLimiter:
+        """HubSpot's search endpoints allow `SEARCH_PER_SECOND` requests a second per token (made on first use:
+        a limiter belongs to the event loop that first waits on it)."""
+        if self._search_limiter is None:
+            self._search_limiter = AsyncLimiter(SEARCH_PER_SECOND, 1.0)
+        return self._search_limiter
 
     @property
     def requests(self) -> int:
@@ -150,14 +163,22 @@ class HubSpotApi:
         *args: Any,
         priority: bool = False,
         once: bool = False,
+        look: Callable[[], Awaitable[T | None]] | None = None,
     ) -> T:
         """`once`: a write HubSpot cannot be asked about (no idempotency key, nothing to look for), so after a
-        timeout or 5xx that may hide it having been done, `WriteUnsure` instead of a blind resend."""
+        timeout or 5xx that may hide it having been done, `WriteUnsure` instead of a blind resend. `look`: a
+        write that can be looked for; after such a failure, what it finds is the write done, else it is resent."""
 
         async def unsure() -> None:
             raise WriteUnsure(f"HubSpot {what}: no answer, and it may have been done; not sent again")
 
-        data, headers = await self.caller.call(what, fn, *args, priority=priority, look=unsure if once else None)
+        async def found() -> tuple[T, Headers] | None:
+            assert look is not None
+            done = await look()
+            return None if done is None else (done, {})
+
+        seek = found if look is not None else (unsure if once else None)
+        data, headers = await self.caller.call(what, fn, *args, priority=priority, look=seek)
         self.limits.observe(headers)
         return data
 
@@ -236,13 +257,40 @@ class HubSpotApi:
         kwargs = {"owner_id": int(owner_id), "archived": archived, "_request_timeout": self.timeout}
         return await self._call("read owner", lambda: self._typed(api.get_by_id_with_http_info, **kwargs))
 
-    async def create_task(self, properties: dict[str, str], *, priority: bool = False) -> dict[str, Any]:
+    async def create_task(
+        self,
+        properties: dict[str, str],
+        *,
+        priority: bool = False,
+        look: Callable[[], Awaitable[dict[str, Any] | None]] | None = None,
+    ) -> dict[str, Any]:
+        """Create a task; `look` finds it when a timeout or 5xx leaves unclear whether HubSpot made it."""
         api = self.client.crm.objects.tasks.basic_api
         task = TaskInput(properties=properties, associations=[])
         kwargs = {"simple_public_object_input_for_create": task, "_request_timeout": self.timeout}
         return await self._call(
-            "create task", lambda: self._typed(api.create_with_http_info, **kwargs), priority=priority, once=True
+            "create task",
+            lambda: self._typed(api.create_with_http_info, **kwargs),
+            priority=priority,
+            once=look is None,
+            look=look,
         )
+
+    async def search_tasks(
+        self, equal: dict[str, str], properties: list[str], *, after: str | None = None, priority: bool = False
+    ) -> dict[str, Any]:
+        """One page (100) of the tasks whose properties equal `equal`, by HubSpot's CRM search, which allows
+        four requests a second per token besides the account's limits: held to `SEARCH_PER_SECOND` here."""
+        api = self.client.crm.objects.tasks.search_api
+        filters = [Filter(property_name=name, operator="EQ", value=value) for name, value in sorted(equal.items())]
+        request = PublicObjectSearchRequest(
+            filter_groups=[FilterGroup(filters=filters)], properties=properties, limit=100, after=after, sorts=[]
+        )
+        kwargs = {"public_object_search_request": request, "_request_timeout": self.timeout}
+        async with self.search_limiter:
+            return await self._call(
+                "search tasks", lambda: self._typed(api.do_search_with_http_info, **kwargs), priority=priority
+            )
 
     async def create_note(
         self, properties: dict[str, str], records: dict[str, str], *, priority: bool = False

@@ -48,7 +48,9 @@ async def task_in_hubspot(settings: Settings, n: Notification, rendered: Rendere
     if owner is None:
         raise ChannelError(f"no HubSpot owner to give a task for {n.key}")
     try:
-        await _hubspot(settings).create_task(owner.id, rendered.subject, rendered.text, n.at + timedelta(days=1))
+        await _hubspot(settings).create_task(
+            owner.id, rendered.subject, rendered.text, n.at + timedelta(days=1), idempotency_key=n.key
+        )
     except WriteUnsure:
         raise  # no answer, and the task may exist: not sent again (the delivery marks it `unknown`)
     except Exception as exc:

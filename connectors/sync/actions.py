@@ -147,6 +147,7 @@ async def execute(
                 str(_need(payload, "subject", "create_task")),
                 str(payload.get("body") or ""),
                 due,
+                idempotency_key=command.idempotency_key,
             )
         if command.action == "create_note":
             owner = payload.get("owner_id")

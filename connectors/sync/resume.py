@@ -4,9 +4,9 @@ The write-back agent records a command `started` (and flushes that to Kafka) bef
 and `done` after. A command found `started` — the worker died, or the call failed ambiguously, after the
 request may have gone out — is looked up at the far end before it is written again, so a restart does not
 repeat a write that had landed: labels, remote links, fields and campaign properties are read back and
-compared. A comment is simply sent again: the Jira sink looks for its marker among Tandem's comments first.
-Tasks and notes carry nothing to find them by: `None` (cannot tell), and the agent does not repeat them
-(at most once, counted as `unknown`, like an interrupted email or Slack post).
+compared. A comment or a task is simply sent again: the sinks look for its marker first (Tandem's comments on
+the issue; HubSpot's search of the owner's tasks). Notes carry nothing to find them by: `None` (cannot tell),
+and the agent does not repeat them (at most once, counted as `unknown`, like an interrupted Slack post).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from connectors.sync.actions import _labels
 from streams.records import SyncCommand
 from tandem.settings import Settings
 
-RESENT = frozenset({"comment"})
-"""Actions sent again as they are: the sink itself finds a copy that landed."""
-CANNOT_TELL = frozenset({"create_task", "create_note"})
+RESENT = frozenset({"comment", "create_task"})
+"""Actions sent again as they are: the sink itself finds a copy that landed (a comment's or a task's marker)."""
+CANNOT_TELL = frozenset({"create_note"})
 
 
 async def already_applied(

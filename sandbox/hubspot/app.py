@@ -41,6 +41,7 @@ from sandbox.hubspot.errors import (
 )
 from sandbox.hubspot.paging import KINDS, Cursor, Kind, paginate
 from sandbox.hubspot.params import bool_param, date_param, int_param, json_body, list_param, paging_cursor
+from sandbox.hubspot.search import search
 from sandbox.hubspot.shapes import campaign_json, money_json, object_json, owner_json
 from sandbox.hubspot.store import Campaign, HubSpotStore, iso
 from sandbox.limits import DailyLimit
@@ -326,7 +327,7 @@ async def get_owner(request: web.Request) -> web.Response:
 # --- tasks and notes -------------------------------------------------------------------------------------
 
 
-def _object_routes(object_type: str) -> tuple[Handler, Handler]:
+def _object_routes(object_type: str) -> tuple[Handler, Handler, Handler]:
     async def create(request: web.Request) -> web.Response:
         data = await json_body(request)
         if not isinstance(data, dict):
@@ -341,7 +342,10 @@ def _object_routes(object_type: str) -> tuple[Handler, Handler]:
             raise not_found(f"Object not found. objectId are usually numeric. ({object_type} {object_id})")
         return _json(object_json(crm_object, list_param(request, "properties"), list_param(request, "associations")))
 
-    return create, read
+    async def find(request: web.Request) -> web.Response:
+        return _json(search(list(_store(request).objects[object_type].values()), await json_body(request)))
+
+    return create, read, find
 
 
 # --- auth, limits, errors ----------------------------------------------------------------------------------
@@ -543,8 +547,9 @@ def create_app(
         app.router.add_get(path, list_owners, allow_head=False)
     app.router.add_get("/crm/v3/owners/{ownerId}", get_owner, allow_head=False)
     for object_type in ("tasks", "notes"):
-        create, read = _object_routes(object_type)
+        create, read, find = _object_routes(object_type)
         app.router.add_post(f"/crm/v3/objects/{object_type}", create)
+        app.router.add_post(f"/crm/v3/objects/{object_type}/search", find)
         app.router.add_get(f"/crm/v3/objects/{object_type}/{{objectId}}", read, allow_head=False)
     return app
 

@@ -19,6 +19,7 @@ COVERED: dict[str, str] = {
     "HubSpotApi.owners_page": f"{HUBSPOT}::test_owners_are_listed_active_and_archived",
     "HubSpotApi.owner": f"{HUBSPOT}::test_one_owner_is_read_by_id",
     "HubSpotApi.create_task": f"{HUBSPOT}::test_a_task_is_created_for_an_owner_and_deleted",
+    "HubSpotApi.search_tasks": f"{HUBSPOT}::test_a_task_is_created_for_an_owner_and_deleted",
     "HubSpotApi.create_note": f"{HUBSPOT}::test_a_note_is_created_on_a_contact_and_deleted",
     # Jira (connectors/jira/api.py)
     "JiraApi.connect": f"{JIRA}::test_the_credentials_are_accepted_and_the_account_is_read",

@@ -126,6 +126,16 @@ async def test_a_task_is_created_for_an_owner_and_deleted(live_hubspot: LiveHubS
     )
     try:
         assert task["properties"]["hs_task_subject"] == MARKER
+        # Found again by owner and subject, as the sink looks before a resend. HubSpot's search index may
+        # trail a create by seconds, so it is asked for up to 30 s.
+        found: list[str] = []
+        for _ in range(30):
+            page = await api.search_tasks({"hubspot_owner_id": owner_id, "hs_task_subject": MARKER}, ["hs_task_body"])
+            found = [str(t["id"]) for t in page.get("results") or []]
+            if found:
+                break
+            await asyncio.sleep(1.0)
+        assert str(task["id"]) in found
     finally:
         try:
             await asyncio.to_thread(api.client.crm.objects.tasks.basic_api.archive, str(task["id"]))

@@ -106,3 +106,50 @@ def test_an_unknown_task_is_a_404(hubspot_sandbox: Sandboxes) -> None:
     with pytest.raises(ApiException) as caught:
         client(hubspot_sandbox).crm.objects.tasks.basic_api.get_by_id("123")
     assert caught.value.status == 404
+
+
+def _task(tasks: object, subject: str, owner: str = "101") -> str:
+    created = tasks.create(  # type: ignore[attr-defined]
+        TaskInput(
+            properties={"hs_timestamp": "2027-02-10T09:00:00Z", "hs_task_subject": subject, "hubspot_owner_id": owner},
+            associations=[],
+        )
+    )
+    return str(created.id)
+
+
+def test_tasks_are_searched_by_equal_properties_and_paged(hubspot_sandbox: Sandboxes) -> None:
+    """HubSpot's CRM search: filters of a group ANDed, `limit` per page, `paging.next.after` while more remain."""
+    from hubspot.crm.objects.tasks import Filter, FilterGroup, PublicObjectSearchRequest
+
+    seed(hubspot_sandbox, owners=[*OWNERS, {"id": "102", "email": "tom@acme.test"}])
+    api = client(hubspot_sandbox).crm.objects.tasks
+    mine = [_task(api.basic_api, "Blocked: WEB-7") for _ in range(3)]
+    _task(api.basic_api, "Blocked: WEB-7", owner="102")
+    _task(api.basic_api, "Blocked: WEB-8")
+    filters = [
+        Filter(property_name="hubspot_owner_id", operator="EQ", value="101"),
+        Filter(property_name="hs_task_subject", operator="EQ", value="Blocked: WEB-7"),
+    ]
+    request = PublicObjectSearchRequest(
+        filter_groups=[FilterGroup(filters=filters)], properties=["hs_task_subject"], limit=2
+    )
+    first = api.search_api.do_search(public_object_search_request=request)
+    assert first.total == 3 and len(first.results) == 2 and first.paging.next.after == "2"
+    request.after = first.paging.next.after
+    second = api.search_api.do_search(public_object_search_request=request)
+    assert second.paging is None
+    assert sorted(t.id for t in [*first.results, *second.results]) == sorted(mine)
+
+
+def test_a_search_operator_the_sandbox_does_not_know_is_a_400(hubspot_sandbox: Sandboxes) -> None:
+    seed(hubspot_sandbox, owners=OWNERS)
+    answer = call(
+        hubspot_sandbox,
+        "POST",
+        "/crm/v3/objects/tasks/search",
+        body={
+            "filterGroups": [{"filters": [{"propertyName": "hs_task_subject", "operator": "BETWEEN", "value": "a"}]}]
+        },
+    )
+    assert answer.status_code == 400 and "BETWEEN" in answer.json()["message"]

@@ -26,9 +26,12 @@ def test_an_interrupted_email_is_sent_again_since_its_message_id_folds_a_repeat(
     assert next_step("sending", "email:maria@acme.test") == "send"
 
 
-def test_an_interrupted_slack_post_or_hubspot_task_is_marked_unknown() -> None:
+def test_an_interrupted_slack_post_is_marked_unknown() -> None:
     assert next_step("sending", "slack:marketing") == "mark_unknown"
-    assert next_step("sending", "hubspot_task:0b6e1b6e") == "mark_unknown"
+
+
+def test_an_interrupted_hubspot_task_is_sent_again_since_the_sink_looks_for_its_marker_first() -> None:
+    assert next_step("sending", "hubspot_task:0b6e1b6e") == "send"
 
 
 def test_an_interrupted_jira_comment_is_sent_again_since_its_marker_stops_a_repeat() -> None:
