@@ -5,8 +5,8 @@ per recipient in quiet hours (sent when those end), one Slack post per team, one
 top-level item, one HubSpot task — each recorded in the `deliveries` table under the notification's
 idempotency key and the unit. A unit is marked `sending` and that mark is flushed to Kafka before the
 channel is called, then `sent`; a unit found still `sending` after a restart is sent again where the
-far end drops or folds a repeat (Jira comments by their marker, emails by their Message-ID: at least once)
-and otherwise marked `unknown` and never sent again (Slack posts and HubSpot tasks: at most once; see
+far end drops or folds a repeat (Jira comments and HubSpot tasks by their marker, emails by their Message-ID:
+at least once) and otherwise marked `unknown` and never sent again (Slack posts: at most once; see
 `connectors.notify.resend`). Failures are retried with
 exponential backoff, units run concurrently so one failing channel does not hold up the others, and
 what fails for good is dead-lettered with its error (redacted). A unit whose message cannot be built (a

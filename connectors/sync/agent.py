@@ -6,8 +6,8 @@ key is the idempotency key, and commands with one key share a target and so a pa
 key is done is skipped. Before the write the key is marked `started` and the mark flushed to Kafka; a
 command found `started` (the worker was killed between the write and its record) is looked up at the
 vendor first (`connectors.sync.resume`): written again only when its effect is not there, so a restart
-repeats no write that landed; a task or note, which cannot be looked up, is not repeated (at most once,
-counted `unknown` on the health page).
+repeats no write that landed; a comment or task is sent again and found by its marker; a note, which cannot
+be looked up, is not repeated (at most once, counted `unknown` on the health page).
 
 A write the vendor refuses — a missing permission or scope (403), a target gone (404), a field Jira will
 not set (400) — is not retried: it is reported once per cause with what to configure, in the log and on
