@@ -34,6 +34,7 @@ AUTODISCOVER = [
     "connectors.webhooks.views",
     "connectors.webhooks.agent",
     "connectors.sync.agent",
+    "streams.stalls",
 ]
 
 
