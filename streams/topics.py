@@ -14,6 +14,7 @@ import faust
 
 from streams.app import app, settings
 from streams.records import (
+    TICK_TOPICS,
     CampaignSnapshot,
     DeadLetter,
     DeliveryOutcome,
@@ -73,14 +74,11 @@ goal_events = declare("goal-events", GoalMessage)
 """Key: campaign id. Links with item facts, suggestions, and people's commands, for the goal agent."""
 owner_goals = declare("owner-goals", OwnerGoal)
 """Key: an owner's identity. The goals each person owns, for their weekly digest."""
-ticks = declare("ticks", Tick)
-"""Key: partition. The clock, for the goal agent."""
-delivery_ticks = declare("delivery-ticks", Tick)
-"""Key: partition. The clock, for the delivery agent (quiet hours)."""
-digest_ticks = declare("digest-ticks", Tick)
-"""Key: partition. The clock, for the digest agent (digests due)."""
-CLOCK = (ticks, delivery_ticks, digest_ticks)
-"""Every tick goes to each: one topic per agent that reads the clock (`streams.records.TICK_TOPICS` says why)."""
+CLOCK = tuple(declare(name, Tick) for name in TICK_TOPICS)
+"""Key: partition. The clock; every tick goes to each, one topic per agent that reads it (`TICK_TOPICS` says
+why): `ticks` for the goal agent, `delivery-ticks` for the delivery agent (quiet hours), `digest-ticks` for the
+digest agent (digests due)."""
+ticks, delivery_ticks, digest_ticks = CLOCK
 dlq = declare("dlq", DeadLetter)
 """Key: the original key. What could not be processed, with its error and origin."""
 goal_history = declare("goal-history", HistoryPoint, compacting=True, retention=KEPT)
