@@ -1,12 +1,11 @@
 """Notifications inside the tools people already use: a comment on a top-level Jira item, and a task for
 the campaign owner in HubSpot. Both go through the connectors' sinks (retries, rate limits, redaction);
-a comment carries its idempotency key, so a retried delivery does not post twice."""
+both carry their idempotency key, so a retried delivery does not post twice."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from connectors.http.errors import WriteUnsure
 from connectors.hubspot.api import HubSpotApi
 from connectors.hubspot.sink import HubSpotSink
 from connectors.jira.api import JiraApi
@@ -39,7 +38,7 @@ def _hubspot(settings: Settings) -> HubSpotSink:
 async def comment_on_jira(settings: Settings, issue: str, n: Notification, rendered: Rendered) -> None:
     try:
         await _jira(settings).comment(issue, f"{rendered.subject}\n\n{rendered.text}", n.key)
-    except Exception as exc:
+    except Exception as exc:  # the sink's own errors, after its retries: the delivery retries (the cause kept)
         raise ChannelError(f"Jira comment on {issue}: {type(exc).__name__}: {exc}") from exc
 
 
@@ -51,7 +50,5 @@ async def task_in_hubspot(settings: Settings, n: Notification, rendered: Rendere
         await _hubspot(settings).create_task(
             owner.id, rendered.subject, rendered.text, n.at + timedelta(days=1), idempotency_key=n.key
         )
-    except WriteUnsure:
-        raise  # no answer, and the task may exist: not sent again (the delivery marks it `unknown`)
-    except Exception as exc:
+    except Exception as exc:  # as above; an unanswered create is looked for by its marker, never unsure
         raise ChannelError(f"HubSpot task for {n.campaign}: {type(exc).__name__}: {exc}") from exc
