@@ -54,8 +54,8 @@ class _Watch:
     seen: dict[Any, tuple[Look, float]] = {}
 
 
-def look_at(consumer: Any, tp: Any, queued: bool) -> Look:
-    busy = queued or bool(consumer._acked.get(tp)) or any(m.tp == tp for m in list(consumer._unacked_messages))
+def look_at(consumer: Any, tp: Any, busy: bool) -> Look:
+    busy = busy or bool(consumer._acked.get(tp))
     return Look(consumer._committed_offset.get(tp), consumer.highwater(tp), consumer._read_offset.get(tp), busy)
 
 
@@ -67,17 +67,18 @@ def queued_for(topic: str) -> bool:
 
 @app.timer(interval=CHECK_SECONDS)
 async def unstall() -> None:
-    consumer = app.consumer
+    consumer: Any = app.consumer  # its offsets and in-flight messages are Faust internals
     if app.rebalancing or not app.flow_control.is_active():
         _Watch.seen.clear()
         return
-    read_by_agents = {name for name, _ in app.agent_topics(settings.partitions)}
+    queued = {name: queued_for(name) for name, _ in app.agent_topics(settings.partitions)}
+    in_flight = {message.tp for message in list(consumer._unacked_messages)}
     now_seconds = app.loop.time()
     for tp in consumer.assignment():
-        if tp.topic not in read_by_agents:
+        if tp.topic not in queued:
             continue
         try:
-            now = look_at(consumer, tp, queued_for(tp.topic))
+            now = look_at(consumer, tp, queued[tp.topic] or tp in in_flight)
         except Exception:  # noqa: BLE001 - a partition revoked meanwhile (aiokafka's IllegalStateError), say
             _Watch.seen.pop(tp, None)
             continue
