@@ -6,6 +6,7 @@ import contextlib
 import ctypes
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -57,8 +58,38 @@ def worker_environment(overrides: dict[str, Any]) -> dict[str, str]:
     return env
 
 
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LOWEST_CHOSEN = 20_000
+
+
+def ephemeral_range() -> tuple[int, int]:
+    """The ports the kernel hands out for a bind to port 0 and for outgoing connections (Linux; else its default)."""
+    try:
+        low, high = (int(part) for part in EPHEMERAL_RANGE.read_text().split())
+    except (OSError, ValueError):
+        return 32768, 60999
+    return low, high
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A free loopback port for a server started later, chosen below the kernel's ephemeral range.
+
+    A port taken from the ephemeral range (a bind to port 0, then released) can be handed out again before the
+    server binds it — to a sandbox binding port 0, or as the local port of any outgoing connection: a demo's
+    worker once found its web port taken by its own HubSpot sandbox (CI, two test processes). Ports below
+    the range are never handed out that way."""
+    low, _ = ephemeral_range()
+    if low - LOWEST_CHOSEN >= 1000:
+        rng = random.SystemRandom()
+        for _ in range(100):
+            port = rng.randrange(LOWEST_CHOSEN, low)
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+    with socket.socket() as sock:  # no room below the range: the kernel's choice
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
