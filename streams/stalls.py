@@ -1,21 +1,29 @@
 """A partition whose next record was dropped on the way to its agent: found, and read again.
 
-Faust can lose a record between the fetcher and the agent while a worker recovers its tables: the fetcher
-hands a record to the agents' queues while the flow is suspended (`wait_first(callback, suspend_flow)`), marks
-it read, and the queue is cleared; when that happens after the seek to the committed offsets, nothing fetches
-it again (faust-streaming/faust#596, open). The agent never sees it, nothing after it in the partition can be
-committed past it, and the record waits for the next rebalance — a notification not delivered, a replay
-that never turns quiet (the SIGTERM chaos test caught one: `notifications[2]` one record behind for 10 min).
+Faust can lose records between the fetcher and the agents while a worker recovers its tables: the fetcher
+hands a record on while the flow is suspended (`wait_first(callback, suspend_flow)`), marks it read, and the
+record never reaches a queue, or the queues are cleared; when that happens after the seek to the committed
+offsets, nothing fetches it again (faust-streaming/faust#596, open). The agent never sees it, nothing after it
+in the partition can be committed past it (Faust commits only up to the first offset not acked), and the
+record waits for the next rebalance — a notification not delivered, a replay that never turns quiet. The
+SIGTERM chaos test caught it twice: `notifications[2]` one record behind, and `ticks[3]` with offsets 73–81
+lost while 82–96 were processed, acked and held back from the commit by the hole.
 
 Every `CHECK_SECONDS` each worker looks at the partitions its agents read. A partition is stalled when the
-same record has been next to commit for `STALL_SECONDS` although everything up to the partition's end was
-fetched, no record of it is queued for an agent, being processed, or acked and awaiting its commit. A stalled
-partition is sought back to its committed offset, so the record is fetched and processed again.
+same offset has been next to commit for `STALL_SECONDS`, the fetcher has handed that record on, and it is
+nowhere: not acked, and no record of the partition is queued for an agent or being processed (a record an
+agent is still working on, say a delivery waiting out a vendor outage, is never taken for lost). A stalled
+partition is sought back to its committed offset, so the lost records, and the acked ones after them, are
+fetched and processed again (at least once, as after a crash; the agents are idempotent).
+
+A partition whose committed offset has not moved for `REPORT_SECONDS` with records behind it is described
+once in the log, stalled or not: what the consumer holds of it and where each agent is.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +33,7 @@ log = logging.getLogger(__name__)
 
 CHECK_SECONDS = 5.0
 STALL_SECONDS = 10.0
+REPORT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -38,55 +47,108 @@ class Look:
     read: int | None
     """The last offset the fetcher handed on."""
     busy: bool
-    """A record of it is queued for an agent, being processed, or acked and not yet committed."""
+    """A record of it is queued for an agent or being processed."""
+    acked: tuple[int, ...] = ()
+    """Offsets acked and awaiting their commit."""
+
+    @property
+    def behind(self) -> bool:
+        return self.committed is not None and self.end is not None and self.committed < self.end
 
 
-def stalled(first: Look, now: Look, seconds: float) -> bool:
-    """Whether a partition looked at twice, `seconds` apart, is stalled (the module says when)."""
-    if seconds < STALL_SECONDS or first != now or now.busy:
+def stalled(now: Look, unmoved_for: float) -> bool:
+    """Whether a partition whose committed offset has not moved for `unmoved_for` seconds is stalled."""
+    if unmoved_for < STALL_SECONDS or now.busy or not now.behind or now.read is None:
         return False
-    if now.committed is None or now.end is None or now.read is None:
-        return False
-    return now.committed < now.end and now.read >= now.end - 1
+    assert now.committed is not None
+    return now.read >= now.committed and now.committed not in now.acked
 
 
 class _Watch:
-    seen: dict[Any, tuple[Look, float]] = {}
+    since: dict[Any, tuple[int | None, float, bool]] = {}
+    """By partition: its committed offset, since when it has not moved, whether that was described."""
+    paused: tuple[float, bool] | None = None
+    """Since when the consumer has been paused (a rebalance, a recovery), and whether that was told."""
+
+
+def queued_partitions(topic: str) -> set[Any] | None:
+    """The partitions of `topic` with an event queued for an agent; None when a queue cannot be looked into."""
+    found: set[Any] = set()
+    for channel in getattr(app.topics, "_topic_name_index", {}).get(topic) or ():
+        events: Iterable[Any] | None = getattr(channel.queue, "_queue", None)
+        if events is None:
+            if not channel.queue.empty():
+                return None
+            continue
+        found.update(event.message.tp for event in list(events))
+    return found
 
 
 def look_at(consumer: Any, tp: Any, busy: bool) -> Look:
-    busy = busy or bool(consumer._acked.get(tp))
-    return Look(consumer._committed_offset.get(tp), consumer.highwater(tp), consumer._read_offset.get(tp), busy)
+    return Look(
+        consumer._committed_offset.get(tp),
+        consumer.highwater(tp),
+        consumer._read_offset.get(tp),
+        busy,
+        tuple(consumer._acked.get(tp) or ()),
+    )
 
 
-def queued_for(topic: str) -> bool:
-    """Whether an agent's queue holds events, for any channel reading `topic`."""
-    channels = getattr(app.topics, "_topic_name_index", {}).get(topic) or ()
-    return any(not channel.queue.empty() for channel in channels)
+def describe(tp: Any, now: Look, unmoved_for: float) -> None:
+    log.warning(
+        "%s[%d]: nothing committed for %.0f s (next to commit %s, end %s, last read %s, a record queued or being "
+        "processed: %s, acked awaiting the commit: %s)\n%s",
+        tp.topic,
+        tp.partition,
+        unmoved_for,
+        now.committed,
+        now.end,
+        now.read,
+        now.busy,
+        list(now.acked[:20]),
+        app.agents.human_tracebacks(),
+    )
+
+
+def paused() -> None:
+    """Keep since when the consumer has been paused, and tell it once when that lasts."""
+    since, told = _Watch.paused or (app.loop.time(), False)
+    if not told and app.loop.time() - since >= REPORT_SECONDS:
+        log.warning(
+            "the consumer has been paused for %.0f s (rebalancing: %s)", app.loop.time() - since, app.rebalancing
+        )
+        told = True
+    _Watch.paused = (since, told)
 
 
 @app.timer(interval=CHECK_SECONDS)
 async def unstall() -> None:
     consumer: Any = app.consumer  # its offsets and in-flight messages are Faust internals
     if app.rebalancing or not app.flow_control.is_active():
-        _Watch.seen.clear()
+        _Watch.since.clear()
+        paused()
         return
-    queued = {name: queued_for(name) for name, _ in app.agent_topics(settings.partitions)}
-    in_flight = {message.tp for message in list(consumer._unacked_messages)}
-    now_seconds = app.loop.time()
+    _Watch.paused = None
+    queued = {name: queued_partitions(name) for name, _ in app.agent_topics(settings.partitions)}
+    in_flight = {message.tp for message in list(consumer._unacked_messages) if not message.acked}
+    at = app.loop.time()
     for tp in consumer.assignment():
         if tp.topic not in queued:
             continue
+        waiting = queued[tp.topic]
         try:
-            now = look_at(consumer, tp, queued[tp.topic] or tp in in_flight)
+            now = look_at(consumer, tp, waiting is None or tp in waiting or tp in in_flight)
         except Exception:  # noqa: BLE001 - a partition revoked meanwhile (aiokafka's IllegalStateError), say
-            _Watch.seen.pop(tp, None)
+            _Watch.since.pop(tp, None)
             continue
-        first, since = _Watch.seen.get(tp, (now, now_seconds))
-        if first != now:
-            first, since = now, now_seconds
-        _Watch.seen[tp] = (first, since)
-        if stalled(first, now, now_seconds - since) and now.committed is not None:
+        committed, since, told = _Watch.since.get(tp, (now.committed, at, False))
+        if committed != now.committed or not now.behind:
+            committed, since, told = now.committed, at, False
+        if not told and at - since >= REPORT_SECONDS:
+            describe(tp, now, at - since)
+            told = True
+        _Watch.since[tp] = (committed, since, told)
+        if stalled(now, at - since):
             log.warning(
                 "%s[%d]: the record at offset %d never reached its agent (Faust dropped it while recovering); "
                 "reading the partition again from there",
@@ -95,7 +157,7 @@ async def unstall() -> None:
                 now.committed,
             )
             await consumer.seek(tp, now.committed)
-            _Watch.seen.pop(tp, None)
+            _Watch.since.pop(tp, None)
 
 
-__all__ = ["CHECK_SECONDS", "STALL_SECONDS", "Look", "stalled"]
+__all__ = ["CHECK_SECONDS", "REPORT_SECONDS", "STALL_SECONDS", "Look", "stalled"]

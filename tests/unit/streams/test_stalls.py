@@ -8,33 +8,40 @@ LOST = Look(committed=41, end=42, read=41, busy=False)
 
 
 def test_a_record_fetched_but_never_processed_for_the_stall_time_is_a_stall() -> None:
-    assert stalled(LOST, LOST, STALL_SECONDS)
+    assert stalled(LOST, STALL_SECONDS)
 
 
 def test_not_before_the_stall_time() -> None:
-    assert not stalled(LOST, LOST, STALL_SECONDS - 1)
-
-
-def test_a_partition_that_moved_meanwhile_is_no_stall() -> None:
-    moved = Look(committed=42, end=43, read=42, busy=False)
-    assert not stalled(LOST, moved, STALL_SECONDS)
+    assert not stalled(LOST, STALL_SECONDS - 1)
 
 
 def test_a_partition_with_a_record_queued_or_in_flight_is_no_stall() -> None:
     busy = Look(committed=41, end=42, read=41, busy=True)
-    assert not stalled(busy, busy, STALL_SECONDS * 10)
+    assert not stalled(busy, STALL_SECONDS * 10)
 
 
-def test_a_partition_not_fetched_to_its_end_is_no_stall() -> None:
-    behind = Look(committed=41, end=50, read=45, busy=False)
-    assert not stalled(behind, behind, STALL_SECONDS * 10)
+def test_records_lost_before_acked_ones_are_a_stall() -> None:
+    """The SIGTERM chaos test's `ticks[3]`: 73-81 never reached the agent, 82-96 were processed and acked, and
+    Faust holds them back from the commit behind the hole."""
+    hole = Look(committed=73, end=97, read=96, busy=False, acked=tuple(range(82, 97)))
+    assert stalled(hole, STALL_SECONDS)
+
+
+def test_a_next_record_acked_and_awaiting_its_commit_is_no_stall() -> None:
+    acked = Look(committed=41, end=43, read=42, busy=False, acked=(41, 42))
+    assert not stalled(acked, STALL_SECONDS * 10)
+
+
+def test_a_partition_whose_next_record_was_not_fetched_yet_is_no_stall() -> None:
+    behind = Look(committed=41, end=50, read=40, busy=False)
+    assert not stalled(behind, STALL_SECONDS * 10)
 
 
 def test_a_partition_committed_to_its_end_is_no_stall() -> None:
     done = Look(committed=42, end=42, read=41, busy=False)
-    assert not stalled(done, done, STALL_SECONDS * 10)
+    assert not stalled(done, STALL_SECONDS * 10)
 
 
 def test_a_partition_never_committed_is_left_to_faust() -> None:
     fresh = Look(committed=None, end=3, read=2, busy=False)
-    assert not stalled(fresh, fresh, STALL_SECONDS * 10)
+    assert not stalled(fresh, STALL_SECONDS * 10)
