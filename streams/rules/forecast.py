@@ -47,6 +47,9 @@ import numpy as np
 from streams.rules.goals import require_aware
 
 CHUNK_DAYS = 64  # days drawn at a time for the runs not yet finished
+FIRST_BLOCK_SPAN = 2.0
+"""The first block covers this many times the days the window's mean pace needs, so most runs finish in it."""
+MIN_BLOCK_DAYS = 4
 HORIZON_DAYS = 730  # two years: work not done by then in a simulated future has no date in sight
 PERCENTILES = (50, 85, 95)
 _TOLERANCE = 1e-9  # relative: 10 × 0.1 points finish a size of 1.0 despite float sums
@@ -152,6 +155,13 @@ def _paces(values: np.ndarray, runs: int, rng: np.random.Generator) -> np.ndarra
     return paces / np.median(paces)
 
 
+def _first_block(target: float, mean_per_day: float) -> int:
+    """The width of the first block of simulated days: `FIRST_BLOCK_SPAN` × the days at the mean pace, in
+    [`MIN_BLOCK_DAYS`, `CHUNK_DAYS`]."""
+    needed = target / mean_per_day if mean_per_day > 0 else float(CHUNK_DAYS)
+    return max(MIN_BLOCK_DAYS, min(CHUNK_DAYS, math.ceil(FIRST_BLOCK_SPAN * needed) + 1))
+
+
 def _completion_days(
     values: np.ndarray,
     remaining: float,
@@ -164,9 +174,11 @@ def _completion_days(
 ) -> np.ndarray:
     """Per run, the first day (1 = tomorrow) its cumulative throughput reaches `remaining`; horizon + 1 if never.
 
-    Vectorised over runs and days: each step draws a block of `CHUNK_DAYS` days for the runs still going
-    (the window's days at the run's own pace, `_paces`), sums it cumulatively onto what they had, and finds
-    each run's first crossing with `argmax`. It stops early once `enough` runs have finished and
+    Vectorised over runs and days: each step draws a block of days for the runs still going (the window's days
+    at the run's own pace, `_paces`), sums it cumulatively onto what they had, and finds each run's first
+    crossing with `argmax`. The first block is sized to the work (`_first_block`: twice the days the window's
+    mean pace needs), the later ones, for the slow runs left, are `CHUNK_DAYS` wide; drawing 64 days for work
+    of 4 made a forecast cost 16 ms instead of 2 ms. It stops early once `enough` runs have finished and
     `settled_after` days are simulated: the runs still going finish later than every run that did, so the
     `enough` earliest days are exact and the rest, reported as horizon + 1, are only known to come after
     day `settled_after`.
@@ -178,15 +190,18 @@ def _completion_days(
     if values.max() * paces.max() * horizon < target:  # even the best day every day falls short
         return days
     going = np.arange(runs)
+    # A run at pace p reaches the target on the day its unscaled total reaches target / p: one pass fewer.
+    thresholds = target / paces
     carried = np.zeros(runs)
     offset = 0
+    block = _first_block(target, float(values.mean()))
     while going.size and offset < horizon and not (runs - going.size >= enough and offset >= settled_after):
-        width = min(CHUNK_DAYS, horizon - offset)
+        width = min(block, horizon - offset)
+        block = CHUNK_DAYS
         drawn = values[rng.integers(0, values.size, size=(going.size, width))]
-        drawn *= paces[going, None]
         totals = np.cumsum(drawn, axis=1, out=drawn)
         totals += carried[:, None]
-        reached = totals >= target
+        reached = totals >= thresholds[going, None]
         finished = reached[:, -1]  # totals only grow: a run reached the target within the block iff at its end
         days[going[finished]] = offset + 1 + np.argmax(reached[finished], axis=1)
         carried = totals[~finished, -1]

@@ -13,6 +13,7 @@ from streams.rules.forecast import (
     HORIZON_DAYS,
     Forecast,
     _completion_days,
+    _first_block,
     _order_statistic,
     daily_throughput,
     forecast_key,
@@ -119,6 +120,22 @@ def test_float_noise_in_the_running_total_does_not_add_a_day() -> None:
 
 def test_a_run_carries_its_total_from_one_block_of_days_to_the_next() -> None:
     assert forecast([1.0], 200).p85 == day(200)  # well past the first 64-day block
+
+
+def test_the_first_block_of_days_covers_twice_what_the_mean_pace_needs() -> None:
+    """Drawing 64 days for work of four made a forecast cost eight times what it needs."""
+    assert _first_block(4.0, 1.0) == 9
+
+
+def test_the_first_block_of_days_is_at_least_four_and_at_most_a_whole_block() -> None:
+    assert (_first_block(0.5, 1.0), _first_block(500.0, 1.0), _first_block(5.0, 0.0)) == (4, 64, 64)
+
+
+def test_a_run_slower_than_the_first_block_finishes_in_a_later_one() -> None:
+    """Half the days finish nothing: the first block (2 × 10 days at the mean pace, + 1) is too short for
+    the slowest runs, which finish in the next block."""
+    found = forecast([0.0, 1.0], 10)
+    assert found.p95 is not None and found.p95 > day(21)
 
 
 def test_the_odds_are_those_of_a_known_coin_flip_process() -> None:
