@@ -80,7 +80,7 @@ def queued_partitions(topic: str) -> set[Any] | None:
             if not channel.queue.empty():
                 return None
             continue
-        found.update(event.message.tp for event in list(events))
+        found.update(getattr(getattr(event, "message", None), "tp", None) for event in list(events))
     return found
 
 

@@ -170,7 +170,7 @@ class Replay:
             else:
                 await pipeline.drive(self.scenario, self.say)
             report = await self._report(bootstrap, settings, sandboxes, receivers)
-            self.say(f"replayed {self.scenario.name} in {self._elapsed()}")
+            self.say(f"replayed {self.scenario.name} in {self._elapsed()} ({pipeline.spent()})")
         problems = sandboxes.nonconformities()  # taken once the worker and the sandboxes have stopped
         if problems:
             raise SandboxConformanceError(problems, report=report)
@@ -277,13 +277,36 @@ class Pipeline:
     hubspot: Any
     jira: Any
     quiet_within: float = 120.0
+    polling: float = 0.0
+    """Seconds spent in the sources' syncs and reconciles."""
+    waiting: float = 0.0
+    """Seconds spent waiting for the pipeline to be quiet, over `waits` waits."""
+    waits: int = 0
+
+    def spent(self) -> str:
+        """Where the driving time went, for the closing line."""
+        waiting = f"waiting for the pipeline {self.waiting:.1f}s ({self.waits} waits)"
+        return f"polling the sandboxes {self.polling:.1f}s, {waiting}"
+
+    async def poll(self, source: Any, *, reconcile: bool = True) -> None:
+        began = time.monotonic()
+        await source.sync()
+        if reconcile:
+            await source.reconcile()
+        self.polling += time.monotonic() - began
+
+    async def wait_quiet(self) -> None:
+        began = time.monotonic()
+        await self.watch.wait_quiet(self.quiet_within)
+        self.waiting += time.monotonic() - began
+        self.waits += 1
 
     async def drive(self, scenario: Scenario, say: Callable[[str], None]) -> None:
         clock = self.sandboxes.world.clock
         every = timedelta(seconds=self.settings.tick_seconds)
         clock.set(scenario.start)
-        await self.hubspot.sync()  # campaigns first: their names are what work items are matched against
-        await self.watch.wait_quiet(self.quiet_within)
+        await self.poll(self.hubspot, reconcile=False)  # campaigns first: work items are matched against their names
+        await self.wait_quiet()
         await self.settle()
         await self.tick([scenario.start])
         now = scenario.start
@@ -323,9 +346,8 @@ class Pipeline:
         for _ in range(SETTLE_ROUNDS):
             written = len(writes.entries())
             for source in (self.hubspot, self.jira):
-                await source.sync()
-                await source.reconcile()
-            await self.watch.wait_quiet(self.quiet_within)
+                await self.poll(source)
+            await self.wait_quiet()
             if len(writes.entries()) == written:
                 return
 
@@ -345,7 +367,7 @@ class Pipeline:
             if day[-1] > clock.now():
                 clock.set(day[-1])
             await self.writer.send_all(items)
-            await self.watch.wait_quiet(self.quiet_within)
+            await self.wait_quiet()
 
 
 async def replay(scenario: Scenario, say: Callable[[str], None] = print) -> dict[str, Any]:
