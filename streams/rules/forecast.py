@@ -177,8 +177,8 @@ def _completion_days(
     Vectorised over runs and days: each step draws a block of days for the runs still going (the window's days
     at the run's own pace, `_paces`), sums it cumulatively onto what they had, and finds each run's first
     crossing with `argmax`. The first block is sized to the work (`_first_block`: twice the days the window's
-    mean pace needs), the later ones, for the slow runs left, are `CHUNK_DAYS` wide; drawing 64 days for work
-    of 4 made a forecast cost 16 ms instead of 2 ms. It stops early once `enough` runs have finished and
+    mean pace needs), the later ones, for the slow runs left, are `CHUNK_DAYS` wide (64 days drawn for work of
+    a few days made such a forecast cost twice what it needs). It stops early once `enough` runs have finished and
     `settled_after` days are simulated: the runs still going finish later than every run that did, so the
     `enough` earliest days are exact and the rest, reported as horizon + 1, are only known to come after
     day `settled_after`.
