@@ -157,7 +157,7 @@ async def report_sources() -> None:
         await topics.health.send(key=f"source:{system}", value=source_health(system, now).dumps())
 
 
-POLL_CHECK_SECONDS = 1.0
+POLL_CHECK_SECONDS = 0.25
 """How often the leader looks whether a poll is due: a Faust timer first fires one interval after start,
 so polling on the poll interval's own timer would leave a fresh worker idle for a whole minute."""
 
@@ -180,15 +180,17 @@ poll_clock = PollClock()
 
 
 if settings.mode == "live":
+    # The timers start before the connectors do (Faust starts timers, then the web server, then services):
+    # a poll counts as due only once the worker has started, or a look before that would use up the first one.
 
     @app.timer(interval=POLL_CHECK_SECONDS, on_leader=True)
     async def poll_hubspot() -> None:
-        if poll_clock.due("hubspot", settings.hubspot_poll_seconds, time.monotonic()):
+        if app.startup_finished and poll_clock.due("hubspot", settings.hubspot_poll_seconds, time.monotonic()):
             await poll("hubspot")
 
     @app.timer(interval=POLL_CHECK_SECONDS, on_leader=True)
     async def poll_jira() -> None:
-        if poll_clock.due("jira", settings.jira_poll_seconds, time.monotonic()):
+        if app.startup_finished and poll_clock.due("jira", settings.jira_poll_seconds, time.monotonic()):
             await poll("jira")
 
 

@@ -64,10 +64,18 @@ class TandemWorker(faust.Worker):
     def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
         self.spinner = None
 
+    async def on_startup_finished(self) -> None:
+        await super().on_startup_finished()
+        app.startup_finished = True
+
 
 class TandemApp(faust.App):
     """The Faust app, which first makes sure every Tandem topic exists with its declared partitions, and
     serves Tandem's web server (`streams.web.server`) instead of Faust's own pages."""
+
+    startup_finished = False
+    """Set once the worker has started everything: tables recovered, timers running, the connectors started
+    (cursors and the webhook ledger loaded). Faust starts its web server before the connectors."""
 
     def _new_web(self) -> Any:
         from streams.web.server import TandemWeb

@@ -19,9 +19,9 @@ from tandem.clock import clock_for, speed_of
 log = logging.getLogger(__name__)
 
 NOW = clock_for(settings)
-CHECK_SECONDS = min(1.0, settings.tick_seconds / speed_of(settings))
+CHECK_SECONDS = min(0.25, settings.tick_seconds / speed_of(settings))
 """Wall seconds between two looks at the clock: a source that finishes its first sync is told to the rules
-within a second (a scenario clock runs faster than the wall)."""
+within a quarter of a second (a scenario clock runs faster than the wall)."""
 
 
 def ticks_for(now: datetime, partitions: int, *, hubspot_synced: bool, jira_synced: bool) -> list[Tick]:

@@ -69,11 +69,12 @@ def table_route(table: Any, match_info: str) -> Callable[[Handler], Handler]:
 
 @app.page("/api/health")
 class Health(View):
-    """Liveness, and `ready` once partitions are assigned and tables recovered (no token needed)."""
+    """Liveness, and `ready` once the worker has started everything (partitions assigned, tables recovered,
+    the connectors started) and is not rebalancing (no token needed)."""
 
     async def get(self, request: Request) -> Response:
         tables: Any = app.tables
-        ready = bool(tables.recovery.completed.is_set() and not app.rebalancing)
+        ready = bool(app.startup_finished and tables.recovery.completed.is_set() and not app.rebalancing)
         inputs = sorted({tp.topic for tp in app.consumer.assignment() if tp.topic.startswith(settings.topic_prefix)})
         return self.json({"status": "ok", "ready": ready, "app": settings.app_id, "inputs": inputs})
 
