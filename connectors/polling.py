@@ -179,19 +179,23 @@ class PollClock:
 poll_clock = PollClock()
 
 
+async def poll_when_due(system: str, interval: float) -> None:
+    """Poll `system` if its interval has passed. The timers start before the connectors do (Faust starts
+    timers, then the web server, then services): a poll counts as due only once the worker has started, or a
+    look before that would use up the first one."""
+    if app.startup_finished and poll_clock.due(system, interval, time.monotonic()):
+        await poll(system)
+
+
 if settings.mode == "live":
-    # The timers start before the connectors do (Faust starts timers, then the web server, then services):
-    # a poll counts as due only once the worker has started, or a look before that would use up the first one.
 
     @app.timer(interval=POLL_CHECK_SECONDS, on_leader=True)
     async def poll_hubspot() -> None:
-        if app.startup_finished and poll_clock.due("hubspot", settings.hubspot_poll_seconds, time.monotonic()):
-            await poll("hubspot")
+        await poll_when_due("hubspot", settings.hubspot_poll_seconds)
 
     @app.timer(interval=POLL_CHECK_SECONDS, on_leader=True)
     async def poll_jira() -> None:
-        if app.startup_finished and poll_clock.due("jira", settings.jira_poll_seconds, time.monotonic()):
-            await poll("jira")
+        await poll_when_due("jira", settings.jira_poll_seconds)
 
 
 __all__ = ["ConnectorService", "PollClock", "poll", "report_sources", "report_webhooks_and_sync", "runtime"]

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import faust
 from aiohttp import web
@@ -66,7 +66,7 @@ class TandemWorker(faust.Worker):
 
     async def on_startup_finished(self) -> None:
         await super().on_startup_finished()
-        app.startup_finished = True
+        cast(TandemApp, self.app).startup_finished = True
 
 
 class TandemApp(faust.App):

@@ -123,7 +123,7 @@ def test_a_run_carries_its_total_from_one_block_of_days_to_the_next() -> None:
 
 
 def test_the_first_block_of_days_covers_twice_what_the_mean_pace_needs() -> None:
-    """Drawing 64 days for work of four made a forecast cost eight times what it needs."""
+    """Drawing 64 days for work of four made such a forecast cost twice what it needs (benchmarks/RESULTS.md)."""
     assert _first_block(4.0, 1.0) == 9
 
 
