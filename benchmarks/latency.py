@@ -22,7 +22,7 @@ import json
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -171,6 +171,7 @@ class Driver:
     webhook_url: str
     session: Any
     toggles: dict[int, int]
+    ids: dict[int, str] = field(default_factory=dict)  # each goal's epic's issue id, read once
 
     async def change(self, goal: int) -> tuple[str, float]:
         """Move the goal's epic across the launch in Jira, post the signed delivery; (the mail's key, when
@@ -187,11 +188,18 @@ class Driver:
         ) as answer:
             if answer.status >= 300:
                 raise RuntimeError(f"Jira sandbox answered {answer.status}: {await answer.text()}")
+        if goal not in self.ids:  # a delivery names the issue by id and key, as Jira's do
+            async with self.session.get(
+                f"{self.jira_url}/rest/api/3/issue/{epic(goal)}",
+                params={"fields": "id"},
+                headers={"Authorization": self.jira_auth},
+            ) as answer:
+                self.ids[goal] = str((await answer.json())["id"])
         body = json.dumps(
             {
                 "timestamp": int(time.time() * 1000),
                 "webhookEvent": "jira:issue_updated",
-                "issue": {"id": str(goal + 1), "key": epic(goal)},
+                "issue": {"id": self.ids[goal], "key": epic(goal)},
             }
         ).encode()
         headers = {

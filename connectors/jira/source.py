@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -55,6 +55,10 @@ ORIGIN = "jira:/rest/api/3/search/jql"
 MAX_PAGES = 10_000
 """More pages than one poll of any site needs (a million issues with fields, 50 million keys): a sign that
 Jira keeps handing out tokens, so the poll stops."""
+
+
+Extras = tuple[dict[str, datetime], dict[str, ObjectError], dict[str, list[dict[str, Any]] | None]]
+"""What completes a read issue: status-change times and unreadable changelogs by id, remote links by key."""
 
 
 def page_guard(what: str, limit: int = MAX_PAGES) -> PageGuard:
@@ -177,24 +181,17 @@ class JiraSource:
         except ObjectError:
             return True
 
-    async def _complete_and_produce(self, issues: list[dict[str, Any]], *, record: bool) -> int:
-        """Add status-change times and remote links, produce, wait for the acks; then save the cursor."""
+    async def _complete_and_produce(
+        self, issues: list[dict[str, Any]], *, record: bool, extras: Extras | None = None
+    ) -> int:
+        """Add status-change times and remote links (`extras`, when read already), produce, wait for the acks;
+        then save the cursor."""
         if not issues:
             return 0
-        ids = [str(issue.get("id")) for issue in issues if issue.get("id")]
-        changes_task = asyncio.create_task(self._status_changes(ids))
-        links: dict[str, list[dict[str, Any]] | None] = {}
-        if self.settings.jira_remote_links == "changed":
-            keys = [str(issue.get("key")) for issue in issues]
-            fetched = await asyncio.gather(*(self._remote_links(key) for key in keys), return_exceptions=True)
-            for key, result in zip(keys, fetched, strict=True):
-                if isinstance(result, BaseException):
-                    changes_task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await changes_task
-                    raise result
-                links[key] = result
-        changes, unreadable = await changes_task
+        if extras is None:
+            ids = [str(issue.get("id")) for issue in issues if issue.get("id")]
+            extras = await self._extras(ids, [str(issue.get("key")) for issue in issues])
+        changes, unreadable, links = extras
         records: list[tuple[str, WorkItemSnapshot]] = []
         for issue in issues:
             key = str(issue.get("key"))
@@ -224,6 +221,23 @@ class JiraSource:
             await self.book.save()
         return len(records)
 
+    async def _extras(self, ids: list[str], keys: list[str]) -> Extras:
+        """What the issues' search or read lacks: each id's latest status-change time (the changelog) and, when
+        `TANDEM_JIRA_REMOTE_LINKS=changed`, each key's remote links (None: the issue is gone), read side by side."""
+        changes_task = asyncio.create_task(self._status_changes(ids))
+        links: dict[str, list[dict[str, Any]] | None] = {}
+        if self.settings.jira_remote_links == "changed":
+            fetched = await asyncio.gather(*(self._remote_links(key) for key in keys), return_exceptions=True)
+            for key, result in zip(keys, fetched, strict=True):
+                if isinstance(result, BaseException):
+                    changes_task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await changes_task
+                    raise result
+                links[key] = result
+        changes, unreadable = await changes_task
+        return changes, unreadable, links
+
     async def _status_changes(self, ids: list[str]) -> tuple[dict[str, datetime], dict[str, ObjectError]]:
         """Latest status-change time per issue id, and the issues whose changelog time cannot be read."""
         histories: list[dict[str, Any]] = []
@@ -249,13 +263,37 @@ class JiraSource:
 
     # -- refresh ---------------------------------------------------------------------------------------------------
 
-    async def refresh(self, keys: list[str]) -> SyncResult:
-        """Read these issues in full now and produce them (missing ones are skipped). The cursor is not touched."""
+    async def refresh(self, keys: list[str], ids: Mapping[str, str] | None = None) -> SyncResult:
+        """Read these issues in full now and produce them (missing ones are skipped). The cursor is not touched.
+
+        `ids`: each key's issue id when the caller knows it (a webhook says it). The changelog and the remote
+        links are then read alongside the issue instead of after it, one round trip to Jira instead of two;
+        if an issue read has another key or id than given (it moved), they are read again for what was read."""
         await self.prepare()
         requests_before = self.api.requests
         started = time.monotonic()
-        issues = await self._read(keys)
-        produced = await self._complete_and_produce(issues, record=False)
+        keys = list(dict.fromkeys(keys))
+        given = {key: str(ids[key]) for key in keys if ids and ids.get(key)}
+        if len(given) < len(keys) or not keys:
+            issues = await self._read(keys)
+            produced = await self._complete_and_produce(issues, record=False)
+        else:
+            ahead = asyncio.create_task(self._extras(list(given.values()), keys))
+            try:
+                issues = await self._read(keys)
+            except BaseException:
+                ahead.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await ahead
+                raise
+            extras: Extras | None
+            try:
+                extras = await ahead
+            except Exception:  # noqa: BLE001 - read again below, for what was read: that read says what failed
+                extras = None
+            if any(given.get(str(issue.get("key"))) != str(issue.get("id")) for issue in issues):
+                extras = None  # read under another key or id than the webhook said: read its own
+            produced = await self._complete_and_produce(issues, record=False, extras=extras)
         return SyncResult(len(issues), produced, self.api.requests - requests_before, time.monotonic() - started)
 
     async def _read(self, keys: list[str]) -> list[dict[str, Any]]:

@@ -32,7 +32,7 @@ async def handle(event: Any) -> None:
     if source is None:
         log.info("jira event for %s ignored: the Jira connector is off", issue.key)
         return
-    await source.refresh([issue.key])
+    await source.refresh([issue.key], {issue.key: issue.issue_id} if issue.issue_id else None)
 
 
 @app.agent(jira_events)
