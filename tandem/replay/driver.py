@@ -192,7 +192,7 @@ class Replay:
             "topic_prefix": f"{replay_id}.",
             "partitions": self.partitions,
             "mode": "replay",
-            "commit_interval": 0.05,
+            "commit_interval": 0.02,
             "table_store": "memory",  # a replay's worker lives minutes: its tables need no disk
             "data_dir": workdir / "data",
             "web_port": free_port(),

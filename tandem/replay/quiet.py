@@ -64,7 +64,7 @@ class PipelineWatch:
                 found[f"{tp.topic}[{tp.partition}]"] = ends[tp] - offset
         return found
 
-    async def wait_quiet(self, within: float = 120.0, poll: float = 0.02) -> None:
+    async def wait_quiet(self, within: float = 120.0, poll: float = 0.01) -> None:
         """Return once the backlog was zero twice in a row; `TimeoutError` naming the backlog otherwise. While
         the broker does not answer (a restart), it keeps looking until `within` ends."""
         deadline = time.monotonic() + within
