@@ -296,17 +296,45 @@ async def writer(bootstrap: str) -> AsyncIterator[Writer]:
         await found.stop()
 
 
-async def wait_quiet(bootstrap: str, group: str, topics: Iterable[str], within: float = 1800.0) -> float:
-    """Wait until `group` committed every record of `topics` (tandem.replay.quiet); the monotonic time then."""
+async def wait_quiet(
+    bootstrap: str,
+    group: str,
+    topics: Iterable[str],
+    *,
+    stalled_after: float = 300.0,
+    say: Callable[[str], None] | None = None,
+    every: float = 30.0,
+) -> float:
+    """Wait until `group` committed every record of `topics` (tandem.replay.quiet); the monotonic time then.
+
+    However long the work is (loading a large company takes tens of minutes), it waits while the backlog
+    shrinks, telling `say` the backlog every `every` seconds; `TimeoutError` once it has not shrunk for
+    `stalled_after` seconds."""
     from tandem.replay.quiet import PipelineWatch
 
     watch = PipelineWatch(bootstrap, group, topics)
     await watch.start()
     try:
-        await watch.wait_quiet(within, poll=0.05)
+        began = told = moved = time.monotonic()
+        lowest: int | None = None
+        while True:
+            backlog = await watch.backlog()
+            now = time.monotonic()
+            if lowest is None or backlog < lowest:
+                lowest, moved = backlog, now
+            if backlog == 0:
+                await watch.wait_quiet(stalled_after, poll=0.05)  # and stays so, twice in a row
+                return time.monotonic()
+            if now - moved > stalled_after:
+                raise TimeoutError(
+                    f"the pipeline's backlog ({backlog} records) has not shrunk for {stalled_after:.0f}s"
+                )
+            if say is not None and now - told >= every:
+                say(f"    {backlog:,} records still to process after {now - began:.0f}s")
+                told = now
+            await asyncio.sleep(0.05)
     finally:
         await watch.stop()
-    return time.monotonic()
 
 
 async def topic_names(bootstrap: str) -> list[str]:

@@ -133,7 +133,7 @@ async def measure(session: Session, sizes: Sizes, say: Any) -> dict[str, Any]:
     small = await session.send_timed(changes[WARM_UP:])
     loads = [round(os.getloadavg()[0], 1)]
     say(f"  {sizes.changes} changes at {sizes.small_goals} goals: {small.seconds:.2f}s")
-    loaded = await session.grow(sizes.large_goals)
+    loaded = await session.grow(sizes.large_goals, say=say)
     say(f"  loaded {sizes.large_goals} goals: {loaded.records} records in {loaded.seconds:.1f}s")
     # the same kinds of change over the small company's goals: only the size of the tables differs
     changes = [
@@ -144,7 +144,7 @@ async def measure(session: Session, sizes: Sizes, say: Any) -> dict[str, Any]:
     loads.append(round(os.getloadavg()[0], 1))
     say(f"  {sizes.changes} changes at {sizes.large_goals} goals: {large.seconds:.2f}s")
     stream = [(t, k, v) for t, k, v, _ in session.workload.changes(sizes.throughput_changes, seed=2)]
-    pipeline = await session.send_timed(stream)
+    pipeline = await session.send_timed(stream, say=say)
     loads.append(round(os.getloadavg()[0], 1))
     say(f"  {sizes.throughput_changes} changes over all goals: {pipeline.seconds:.2f}s")
     raw = await raw_loop(session.bootstrap, stream)

@@ -103,16 +103,17 @@ class Session:
         excluded = {self.w.topic(name) for name in OUTPUT_EXCLUDED}
         return [name for name in names if name.startswith(self.w.app_id) and name not in excluded]
 
-    async def send_timed(self, records: list[tuple[str, str, bytes]]) -> Batch:
-        """Send `records` (topic name, key, value) at once and wait until the pipeline processed them; the
-        time runs from the first send to the last record the pipeline wrote in consequence."""
+    async def send_timed(self, records: list[tuple[str, str, bytes]], say: Any = None) -> Batch:
+        """Send `records` (topic name, key, value) at once and wait until the pipeline processed them (telling
+        `say` how it goes on long batches); the time runs from the first send to the last record the pipeline
+        wrote in consequence."""
         topics = self.w.inputs or [self.w.topic(name) for name in INPUT_TOPICS]
         async with writer(self.bootstrap) as out:
             began_wall = time.time()
             began = time.monotonic()
             await out.send_all((self.w.topic(topic), key, value, None) for topic, key, value in records)
             sent = time.monotonic() - began
-        await wait_quiet(self.bootstrap, self.w.app_id, topics)
+        await wait_quiet(self.bootstrap, self.w.app_id, topics, say=say)
         last = await last_write_ms(self.bootstrap, await self.outputs(), int(began_wall * 1000))
         seconds = (last / 1000 - began_wall) if last is not None else time.monotonic() - began
         return Batch(records=len(records), seconds=max(seconds, sent), sent_seconds=sent)
@@ -134,9 +135,9 @@ class Session:
             )
         self.ticked = True
 
-    async def grow(self, goals: int) -> Batch:
+    async def grow(self, goals: int, say: Any = None) -> Batch:
         """Load the company up to `goals` goals (their campaigns and work) and wait until it is all in."""
         records = list(self.workload.grow(goals))
         if not self.ticked:
             await self.tick()
-        return await self.send_timed(records)
+        return await self.send_timed(records, say=say)
