@@ -42,10 +42,21 @@ class TandemRecord(faust.Record, abstract=True, serializer="json", include_metad
                     date.fromisoformat(value)
                 except ValueError:
                     raise RecordError(f"{type(self).__name__}.{name} is not a calendar date: {value!r}") from None
-        for name, field in self._options.fields.items():  # aware datetimes only: the clock is UTC
+        for name in _datetime_fields(type(self)):  # aware datetimes only: the clock is UTC
             value = getattr(self, name)
-            if field is datetime and isinstance(value, datetime) and value.tzinfo is None:
+            if isinstance(value, datetime) and value.tzinfo is None:
                 raise RecordError(f"{type(self).__name__}.{name} must carry a timezone, got {value.isoformat()}")
+
+
+_DATETIME_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _datetime_fields(kind: type[TandemRecord]) -> tuple[str, ...]:
+    """The record type's datetime fields, found once per type (every record built checks them)."""
+    found = _DATETIME_FIELDS.get(kind)
+    if found is None:
+        found = _DATETIME_FIELDS[kind] = tuple(n for n, field in kind._options.fields.items() if field is datetime)
+    return found
 
 
 class Person(TandemRecord):
