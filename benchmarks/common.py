@@ -307,30 +307,29 @@ async def wait_quiet(
 ) -> float:
     """Wait until `group` committed every record of `topics` (tandem.replay.quiet); the monotonic time then.
 
-    However long the work is (loading a large company takes tens of minutes), it waits while the backlog
-    shrinks, telling `say` the backlog every `every` seconds; `TimeoutError` once it has not shrunk for
-    `stalled_after` seconds."""
+    However long the work is (loading a large company takes tens of minutes), it waits while the group keeps
+    committing, telling `say` the backlog every `every` seconds; `TimeoutError` once nothing was committed for
+    `stalled_after` seconds. (The backlog alone is no measure of progress: the records the pipeline writes to
+    its own topics can keep it from shrinking for minutes.)"""
     from tandem.replay.quiet import PipelineWatch
 
     watch = PipelineWatch(bootstrap, group, topics)
     await watch.start()
     try:
         began = told = moved = time.monotonic()
-        lowest: int | None = None
+        done = -1
         while True:
-            backlog = await watch.backlog()
+            backlog, committed = await watch.backlog(), await watch.committed()
             now = time.monotonic()
-            if lowest is None or backlog < lowest:
-                lowest, moved = backlog, now
+            if committed > done:
+                done, moved = committed, now
             if backlog == 0:
                 await watch.wait_quiet(stalled_after, poll=0.05)  # and stays so, twice in a row
                 return time.monotonic()
             if now - moved > stalled_after:
-                raise TimeoutError(
-                    f"the pipeline's backlog ({backlog} records) has not shrunk for {stalled_after:.0f}s"
-                )
+                raise TimeoutError(f"nothing was committed for {stalled_after:.0f}s ({backlog} records to process)")
             if say is not None and now - told >= every:
-                say(f"    {backlog:,} records still to process after {now - began:.0f}s")
+                say(f"    {backlog:,} records still to process after {now - began:.0f}s ({committed:,} committed)")
                 told = now
             await asyncio.sleep(0.05)
     finally:

@@ -51,6 +51,13 @@ class PipelineWatch:
         """Records written to the watched topics that the group has not committed yet."""
         return sum((await self.backlogs()).values())
 
+    async def committed(self) -> int:
+        """Records of the watched topics the group has committed, all partitions together: it grows as long as
+        the pipeline makes progress, even while the records it writes keep its backlog from shrinking."""
+        assert self._admin is not None
+        committed = await self._admin.list_consumer_group_offsets(self.group, partitions=self._partitions)
+        return sum(done.offset for done in committed.values() if done is not None and done.offset > 0)
+
     async def backlogs(self) -> dict[str, int]:
         """The backlog of each watched partition that has one, by `topic[partition]`."""
         assert self._admin is not None and self._consumer is not None
