@@ -12,7 +12,9 @@ lost while 82–96 were processed, acked and held back from the commit by the ho
 Every `CHECK_SECONDS` each worker looks at the partitions its agents read. A partition is stalled when the
 same offset has been next to commit for `STALL_SECONDS`, the fetcher has handed that record on, and it is
 nowhere: not acked, and no record of the partition is queued for an agent or being processed (a record an
-agent is still working on, say a delivery waiting out a vendor outage, is never taken for lost). A stalled
+agent is still working on, say a delivery waiting out a vendor outage, is never taken for lost). Handed on
+means a later record of the partition was; when the last one read is the committed offset itself (where a
+seek leaves it), only while the worker has nothing else on hand (`stalled`). A stalled
 partition is sought back to its committed offset, so the lost records, and the acked ones after them, are
 fetched and processed again (at least once, as after a crash; the agents are idempotent).
 
@@ -50,6 +52,8 @@ class Look:
     """A record of it is queued for an agent or being processed."""
     acked: tuple[int, ...] = ()
     """Offsets acked and awaiting their commit."""
+    working: bool = False
+    """Some agent has records of any partition queued or in flight: the worker has work on hand."""
 
     @property
     def behind(self) -> bool:
@@ -57,11 +61,20 @@ class Look:
 
 
 def stalled(now: Look, unmoved_for: float) -> bool:
-    """Whether a partition whose committed offset has not moved for `unmoved_for` seconds is stalled."""
+    """Whether a partition whose committed offset has not moved for `unmoved_for` seconds is stalled.
+
+    A later record handed on (read past the committed offset) proves the next one was: records of a partition
+    are handed on in order. The last one read being the committed offset itself is no proof, since a seek
+    (Faust's on assignment, or this watchdog's) sets it there before anything is fetched: under a backlog the
+    record may still be on its way behind the others, so that counts only when the worker has nothing else on
+    hand. (Taking it for lost under load made a worker loading 100,000 records seek back every few seconds
+    and never commit.)"""
     if unmoved_for < STALL_SECONDS or now.busy or not now.behind or now.read is None:
         return False
     assert now.committed is not None
-    return now.read >= now.committed and now.committed not in now.acked
+    if now.committed in now.acked:
+        return False
+    return now.read > now.committed or (now.read == now.committed and not now.working)
 
 
 class _Watch:
@@ -84,13 +97,14 @@ def queued_partitions(topic: str) -> set[Any] | None:
     return found
 
 
-def look_at(consumer: Any, tp: Any, busy: bool) -> Look:
+def look_at(consumer: Any, tp: Any, busy: bool, working: bool) -> Look:
     return Look(
         consumer._committed_offset.get(tp),
         consumer.highwater(tp),
         consumer._read_offset.get(tp),
         busy,
         tuple(consumer._acked.get(tp) or ()),
+        working,
     )
 
 
@@ -131,13 +145,14 @@ async def unstall() -> None:
     _Watch.paused = None
     queued = {name: queued_partitions(name) for name, _ in app.agent_topics(settings.partitions)}
     in_flight = {message.tp for message in list(consumer._unacked_messages) if not message.acked}
+    working = bool(in_flight) or any(waiting is None or waiting for waiting in queued.values())
     at = app.loop.time()
     for tp in consumer.assignment():
         if tp.topic not in queued:
             continue
         waiting = queued[tp.topic]
         try:
-            now = look_at(consumer, tp, waiting is None or tp in waiting or tp in in_flight)
+            now = look_at(consumer, tp, waiting is None or tp in waiting or tp in in_flight, working)
         except Exception:  # noqa: BLE001 - a partition revoked meanwhile (aiokafka's IllegalStateError), say
             _Watch.since.pop(tp, None)
             continue

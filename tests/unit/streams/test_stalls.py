@@ -45,3 +45,15 @@ def test_a_partition_committed_to_its_end_is_no_stall() -> None:
 def test_a_partition_never_committed_is_left_to_faust() -> None:
     fresh = Look(committed=None, end=3, read=2, busy=False)
     assert not stalled(fresh, STALL_SECONDS * 10)
+
+
+def test_a_partition_just_sought_to_its_committed_offset_is_no_stall_while_the_worker_has_work_on_hand() -> None:
+    """A seek leaves the last read at the committed offset before anything is fetched; under a backlog the
+    record is on its way behind the others (a worker loading 100,000 records sought back every few seconds)."""
+    loaded = Look(committed=41, end=900, read=41, busy=False, working=True)
+    assert not stalled(loaded, 60.0)
+
+
+def test_a_later_record_handed_on_proves_the_next_one_lost_even_while_the_worker_has_work_on_hand() -> None:
+    hole = Look(committed=73, end=97, read=96, busy=False, acked=tuple(range(82, 97)), working=True)
+    assert stalled(hole, 11.0)
