@@ -53,7 +53,8 @@ class Look:
     acked: tuple[int, ...] = ()
     """Offsets acked and awaiting their commit."""
     working: bool = False
-    """Some agent has records of any partition queued or in flight: the worker has work on hand."""
+    """The worker has work on hand: records of any partition queued for an agent or in flight, or table writes
+    waiting for the producer (the fetcher holds records back until those drain)."""
 
     @property
     def behind(self) -> bool:
@@ -145,7 +146,10 @@ async def unstall() -> None:
     _Watch.paused = None
     queued = {name: queued_partitions(name) for name, _ in app.agent_topics(settings.partitions)}
     in_flight = {message.tp for message in list(consumer._unacked_messages) if not message.acked}
-    working = bool(in_flight) or any(waiting is None or waiting for waiting in queued.values())
+    # Work on hand: records queued for or held by an agent, or table writes waiting for the producer (the
+    # fetcher holds the next record back until they drain, with every agent idle meanwhile).
+    buffered = getattr(getattr(app.producer, "buffer", None), "size", 0)
+    working = bool(in_flight or buffered) or any(waiting is None or waiting for waiting in queued.values())
     at = app.loop.time()
     for tp in consumer.assignment():
         if tp.topic not in queued:
