@@ -77,6 +77,13 @@ class TandemApp(faust.App):
     """Set once the worker has started everything: tables recovered, timers running, the connectors started
     (cursors and the webhook ledger loaded). Faust starts its web server before the connectors."""
 
+    def _new_consumer(self) -> Any:
+        from streams.stalls import handing_on
+
+        consumer = super()._new_consumer()
+        consumer.callback = handing_on(consumer.callback)  # type: ignore[attr-defined]
+        return consumer
+
     def _new_web(self) -> Any:
         from streams.web.server import TandemWeb
 

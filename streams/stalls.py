@@ -25,7 +25,7 @@ once in the log, stalled or not: what the consumer holds of it and where each ag
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,8 +53,9 @@ class Look:
     acked: tuple[int, ...] = ()
     """Offsets acked and awaiting their commit."""
     working: bool = False
-    """The worker has work on hand: records of any partition queued for an agent or in flight, or table writes
-    waiting for the producer (the fetcher holds records back until those drain)."""
+    """The worker has work on hand: records of any partition queued for an agent or in flight, a record being
+    handed on to the queues, or table writes waiting for the producer (the fetcher holds records back until
+    those drain)."""
 
     @property
     def behind(self) -> bool:
@@ -76,6 +77,31 @@ def stalled(now: Look, unmoved_for: float) -> bool:
     if now.committed in now.acked:
         return False
     return now.read > now.committed or (now.read == now.committed and not now.working)
+
+
+class _Handing:
+    message: Any = None
+    """The record the fetcher is handing to the agents' queues right now (Faust's consumer callback)."""
+
+
+def handing_on(callback: Callable[[Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
+    """Faust's consumer callback, keeping which record it is handing on while it does: it waits there for
+    room in a full queue or for the producer to drain, every agent idle, and the records read after it wait
+    in the fetcher's batch. Faust cancels a callback the flow was suspended under, which ends the hand-off."""
+
+    async def hand_on(message: Any) -> None:
+        _Handing.message = message
+        try:
+            await callback(message)
+        finally:
+            _Handing.message = None
+
+    return hand_on
+
+
+def handing() -> Any:
+    """The record being handed on to the agents now, if any."""
+    return _Handing.message
 
 
 class _Watch:
@@ -146,10 +172,12 @@ async def unstall() -> None:
     _Watch.paused = None
     queued = {name: queued_partitions(name) for name, _ in app.agent_topics(settings.partitions)}
     in_flight = {message.tp for message in list(consumer._unacked_messages) if not message.acked}
-    # Work on hand: records queued for or held by an agent, or table writes waiting for the producer (the
-    # fetcher holds the next record back until they drain, with every agent idle meanwhile).
+    # Work on hand: records queued for or held by an agent, a record being handed on, or table writes waiting
+    # for the producer (the fetcher holds the next record back until they drain, every agent idle meanwhile).
     buffered = getattr(getattr(app.producer, "buffer", None), "size", 0)
-    working = bool(in_flight or buffered) or any(waiting is None or waiting for waiting in queued.values())
+    working = bool(in_flight or buffered or handing() is not None) or any(
+        waiting is None or waiting for waiting in queued.values()
+    )
     at = app.loop.time()
     for tp in consumer.assignment():
         if tp.topic not in queued:
@@ -169,14 +197,16 @@ async def unstall() -> None:
         _Watch.since[tp] = (committed, since, told)
         if stalled(now, at - since):
             log.warning(
-                "%s[%d]: the record at offset %d never reached its agent (Faust dropped it while recovering); "
-                "reading the partition again from there",
+                "%s[%d]: the record at offset %d never reached its agent (Faust dropped it while recovering; last "
+                "read %d, end %s); reading the partition again from there",
                 tp.topic,
                 tp.partition,
                 now.committed,
+                now.read,
+                now.end,
             )
             await consumer.seek(tp, now.committed)
             _Watch.since.pop(tp, None)
 
 
-__all__ = ["CHECK_SECONDS", "REPORT_SECONDS", "STALL_SECONDS", "Look", "stalled"]
+__all__ = ["CHECK_SECONDS", "REPORT_SECONDS", "STALL_SECONDS", "Look", "handing", "handing_on", "stalled"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from streams.stalls import STALL_SECONDS, Look, stalled
+import asyncio
+
+from streams.stalls import STALL_SECONDS, Look, handing, handing_on, stalled
 
 LOST = Look(committed=41, end=42, read=41, busy=False)
 
@@ -57,3 +59,27 @@ def test_a_partition_just_sought_to_its_committed_offset_is_no_stall_while_the_w
 def test_a_later_record_handed_on_proves_the_next_one_lost_even_while_the_worker_has_work_on_hand() -> None:
     hole = Look(committed=73, end=97, read=96, busy=False, acked=tuple(range(82, 97)), working=True)
     assert stalled(hole, 11.0)
+
+
+async def test_the_record_being_handed_on_is_known_until_the_hand_off_ends_or_is_cancelled() -> None:
+    """The fetcher waits inside Faust's callback for room in a full queue or for the producer to drain, with
+    every agent idle: the watchdog must see that as work on hand. Faust cancels a hand-off when the flow is
+    suspended, which must not leave the record marked."""
+    room = asyncio.Event()
+
+    async def to_the_queues(message: object) -> None:
+        await room.wait()
+
+    hand_on = handing_on(to_the_queues)
+    waiting = asyncio.create_task(hand_on("record 41"))
+    await asyncio.sleep(0)
+    assert handing() == "record 41"
+    room.set()
+    await waiting
+    assert handing() is None
+    room.clear()
+    cancelled = asyncio.create_task(hand_on("record 42"))
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    await asyncio.gather(cancelled, return_exceptions=True)
+    assert handing() is None
