@@ -11,8 +11,10 @@ lost while 82–96 were processed, acked and held back from the commit by the ho
 
 Every `CHECK_SECONDS` each worker looks at the partitions its agents read. A partition is stalled when the
 same offset has been next to commit for `STALL_SECONDS`, the fetcher has handed that record on, and it is
-nowhere: not acked, and no record of the partition is queued for an agent or being processed (a record an
-agent is still working on, say a delivery waiting out a vendor outage, is never taken for lost). Handed on
+nowhere: not acked, no commit under way (Faust takes the offsets it commits out of the acked ones before
+the producer has sent what they wrote), and no record of the partition is queued for an agent or being
+processed (a record an agent is still working on, say a delivery waiting out a vendor outage, is never taken
+for lost). Handed on
 means a later record of the partition was; when the last one read is the committed offset itself (where a
 seek leaves it), only while the worker has nothing else on hand (`stalled`). A stalled
 partition is sought back to its committed offset, so the lost records, and the acked ones after them, are
@@ -56,6 +58,9 @@ class Look:
     """The worker has work on hand: records of any partition queued for an agent or in flight, a record being
     handed on to the queues, or table writes waiting for the producer (the fetcher holds records back until
     those drain)."""
+    committing: bool = False
+    """A commit is under way: Faust has taken the offsets it commits out of the acked ones, and the committed
+    offset moves only once the producer has sent what they wrote (under load, tens of seconds)."""
 
     @property
     def behind(self) -> bool:
@@ -71,7 +76,7 @@ def stalled(now: Look, unmoved_for: float) -> bool:
     record may still be on its way behind the others, so that counts only when the worker has nothing else on
     hand. (Taking it for lost under load made a worker loading 100,000 records seek back every few seconds
     and never commit.)"""
-    if unmoved_for < STALL_SECONDS or now.busy or not now.behind or now.read is None:
+    if unmoved_for < STALL_SECONDS or now.busy or now.committing or not now.behind or now.read is None:
         return False
     assert now.committed is not None
     if now.committed in now.acked:
@@ -132,6 +137,7 @@ def look_at(consumer: Any, tp: Any, busy: bool, working: bool) -> Look:
         busy,
         tuple(consumer._acked.get(tp) or ()),
         working,
+        getattr(consumer, "_commit_fut", None) is not None,
     )
 
 
