@@ -14,9 +14,8 @@ same offset has been next to commit for `STALL_SECONDS`, the fetcher has handed 
 nowhere: not acked, no commit under way (Faust takes the offsets it commits out of the acked ones before
 the producer has sent what they wrote), and no record of the partition is queued for an agent or being
 processed (a record an agent is still working on, say a delivery waiting out a vendor outage, is never taken
-for lost). Handed on
-means a later record of the partition was; when the last one read is the committed offset itself (where a
-seek leaves it), only while the worker has nothing else on hand (`stalled`). A stalled
+for lost). Handed on means a later record of the partition was; when the last one read is the committed
+offset itself (where a seek leaves it), only while the worker has nothing else on hand (`stalled`). A stalled
 partition is sought back to its committed offset, so the lost records, and the acked ones after them, are
 fetched and processed again (at least once, as after a crash; the agents are idempotent).
 
