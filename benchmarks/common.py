@@ -319,7 +319,7 @@ async def wait_quiet(
         began = told = moved = time.monotonic()
         done = -1
         while True:
-            backlog, committed = await watch.backlog(), await watch.committed()
+            backlog, committed = await watch.progress()
             now = time.monotonic()
             if committed > done:
                 done, moved = committed, now

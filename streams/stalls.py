@@ -128,7 +128,7 @@ def queued_partitions(topic: str) -> set[Any] | None:
     return found
 
 
-def look_at(consumer: Any, tp: Any, busy: bool, working: bool) -> Look:
+def look_at(consumer: Any, tp: Any, busy: bool, working: bool, committing: bool) -> Look:
     return Look(
         consumer._committed_offset.get(tp),
         consumer.highwater(tp),
@@ -136,7 +136,7 @@ def look_at(consumer: Any, tp: Any, busy: bool, working: bool) -> Look:
         busy,
         tuple(consumer._acked.get(tp) or ()),
         working,
-        getattr(consumer, "_commit_fut", None) is not None,
+        committing,
     )
 
 
@@ -183,13 +183,14 @@ async def unstall() -> None:
     working = bool(in_flight or buffered or handing() is not None) or any(
         waiting is None or waiting for waiting in queued.values()
     )
+    committing = getattr(consumer, "_commit_fut", None) is not None
     at = app.loop.time()
     for tp in consumer.assignment():
         if tp.topic not in queued:
             continue
         waiting = queued[tp.topic]
         try:
-            now = look_at(consumer, tp, waiting is None or tp in waiting or tp in in_flight, working)
+            now = look_at(consumer, tp, waiting is None or tp in waiting or tp in in_flight, working, committing)
         except Exception:  # noqa: BLE001 - a partition revoked meanwhile (aiokafka's IllegalStateError), say
             _Watch.since.pop(tp, None)
             continue

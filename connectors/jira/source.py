@@ -61,6 +61,13 @@ Extras = tuple[dict[str, datetime], dict[str, ObjectError], dict[str, list[dict[
 """What completes a read issue: status-change times and unreadable changelogs by id, remote links by key."""
 
 
+async def _abandon(task: asyncio.Task[Any]) -> None:
+    """Cancel a read no longer wanted and wait for it to end, whatever it ends with."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+
+
 def page_guard(what: str, limit: int = MAX_PAGES) -> PageGuard:
     """Guards one paged walk: a `nextPageToken` seen before, or more than `limit` pages, ends it with
     `EndlessPaging` (a vendor bug or a caching proxy answering the same page forever would otherwise hold the
@@ -161,9 +168,7 @@ class JiraSource:
                     progress.add(len(issues), produced)
             finally:
                 if pending is not None:
-                    pending.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await pending
+                    await _abandon(pending)
             if backfill:
                 watermark.complete = True
                 watermark.reconciled_at = self.clock()
@@ -230,9 +235,7 @@ class JiraSource:
             fetched = await asyncio.gather(*(self._remote_links(key) for key in keys), return_exceptions=True)
             for key, result in zip(keys, fetched, strict=True):
                 if isinstance(result, BaseException):
-                    changes_task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await changes_task
+                    await _abandon(changes_task)
                     raise result
                 links[key] = result
         changes, unreadable = await changes_task
@@ -282,9 +285,7 @@ class JiraSource:
             try:
                 issues = await self._read(keys)
             except BaseException:
-                ahead.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await ahead
+                await _abandon(ahead)
                 raise
             extras: Extras | None
             try:

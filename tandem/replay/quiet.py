@@ -51,25 +51,27 @@ class PipelineWatch:
         """Records written to the watched topics that the group has not committed yet."""
         return sum((await self.backlogs()).values())
 
-    async def committed(self) -> int:
-        """Records of the watched topics the group has committed, all partitions together: it grows as long as
-        the pipeline makes progress, even while the records it writes keep its backlog from shrinking."""
-        assert self._admin is not None
-        committed = await self._admin.list_consumer_group_offsets(self.group, partitions=self._partitions)
-        return sum(done.offset for done in committed.values() if done is not None and done.offset > 0)
+    async def progress(self) -> tuple[int, int]:
+        """The backlog, and the records the group has committed (all partitions together: it grows as long as
+        the pipeline makes progress, even while the records it writes keep its backlog from shrinking)."""
+        ends, done = await self._offsets()
+        return sum(max(ends[tp] - done[tp], 0) for tp in self._partitions), sum(done.values())
 
     async def backlogs(self) -> dict[str, int]:
         """The backlog of each watched partition that has one, by `topic[partition]`."""
+        ends, done = await self._offsets()
+        return {f"{tp.topic}[{tp.partition}]": ends[tp] - done[tp] for tp in self._partitions if ends[tp] > done[tp]}
+
+    async def _offsets(self) -> tuple[dict[TopicPartition, int], dict[TopicPartition, int]]:
+        """Each watched partition's end offset and the group's committed offset (0 when none)."""
         assert self._admin is not None and self._consumer is not None
         ends = await self._consumer.end_offsets(self._partitions)
         committed = await self._admin.list_consumer_group_offsets(self.group, partitions=self._partitions)
-        found = {}
+        done = {}
         for tp in self._partitions:
-            done = committed.get(tp)
-            offset = done.offset if done is not None and done.offset >= 0 else 0
-            if ends[tp] > offset:
-                found[f"{tp.topic}[{tp.partition}]"] = ends[tp] - offset
-        return found
+            offset = committed.get(tp)
+            done[tp] = offset.offset if offset is not None and offset.offset >= 0 else 0
+        return ends, done
 
     async def wait_quiet(self, within: float = 120.0, poll: float = 0.01) -> None:
         """Return once the backlog was zero twice in a row; `TimeoutError` naming the backlog otherwise. While
